@@ -1,0 +1,125 @@
+"""The one active stub of the process, and the hook that wires botocore to it.
+
+This module is imported with the package, so it must stay light: it imports
+neither botocore nor pydantic. When botocore's handler table is imported, the
+import hook hands it to :mod:`._botocore`, so that every botocore session made
+from then on routes Things Graph requests here.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Sequence
+from importlib.abc import Loader, MetaPathFinder
+from importlib.machinery import ModuleSpec
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+from ._errors import StubError, UsageError
+
+if TYPE_CHECKING:
+    from ._stub import ThingsGraphStub
+
+_lock = threading.Lock()
+_active: ThingsGraphStub | None = None
+_active_owner = ""
+
+_HANDLERS_MODULE = "botocore.handlers"
+
+
+def active() -> ThingsGraphStub | None:
+    """The active stub, or ``None``; read on every Things Graph request."""
+    return _active
+
+
+def active_stub() -> ThingsGraphStub:
+    """Return the active stub: the fixture's, or the one ``mock_thingsgraph`` started."""
+    stub = _active
+    if stub is None:
+        raise StubError(
+            "No Things Graph stub is active: request the thingsgraph_stub fixture, "
+            "or call this inside a mock_thingsgraph() block or decorated function."
+        )
+    return stub
+
+
+def activate(stub: ThingsGraphStub, owner: str) -> None:
+    """Make ``stub`` the one that answers; refuse if another is active."""
+    global _active, _active_owner
+    with _lock:
+        if _active is not None:
+            raise UsageError(
+                f"Cannot start {owner}: a Things Graph stub is already active ({_active_owner}). "
+                "Use that stub instead of starting a second one; only one answers at a time."
+            )
+        _active, _active_owner = stub, owner
+
+
+def deactivate(stub: ThingsGraphStub) -> None:
+    """Stop ``stub`` answering, if it is the active one."""
+    global _active, _active_owner
+    with _lock:
+        if _active is stub:
+            _active, _active_owner = None, ""
+
+
+class _RegisteringLoader(Loader):
+    """Runs botocore.handlers as usual, then adds the stub's handlers to its table."""
+
+    def __init__(self, loader: Loader) -> None:
+        self._loader = loader
+
+    def create_module(self, spec: ModuleSpec) -> ModuleType | None:
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module: ModuleType) -> None:
+        self._loader.exec_module(module)
+        _register(module)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._loader, name)
+
+
+class _BotocoreHandlersFinder(MetaPathFinder):
+    """Waits for ``import botocore.handlers``; removes itself once it has seen it."""
+
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
+    ) -> ModuleSpec | None:
+        if fullname != _HANDLERS_MODULE:
+            return None
+        _uninstall_finder()
+        for finder in sys.meta_path:
+            find_spec = getattr(finder, "find_spec", None)
+            spec = find_spec(fullname, path, target) if find_spec is not None else None
+            if spec is not None:
+                if spec.loader is not None and hasattr(spec.loader, "exec_module"):
+                    spec.loader = _RegisteringLoader(spec.loader)
+                return spec
+        return None
+
+
+_finder = _BotocoreHandlersFinder()
+
+
+def _uninstall_finder() -> None:
+    try:
+        sys.meta_path.remove(_finder)
+    except ValueError:
+        pass
+
+
+def _register(handlers_module: ModuleType) -> None:
+    from . import _botocore
+
+    _botocore.register(handlers_module)
+
+
+def install() -> None:
+    """Route Things Graph requests of every botocore session made from now on to the active stub."""
+    module = sys.modules.get(_HANDLERS_MODULE)
+    if module is not None:
+        _register(module)
+    elif _finder not in sys.meta_path:
+        sys.meta_path.insert(0, _finder)

@@ -1,0 +1,117 @@
+"""The only module that touches botocore's internals.
+
+Three handlers join botocore's built-in handler table, so every session (and
+every client it makes) carries them. With no stub active each returns ``None``
+at once and botocore goes on as if they were not there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from types import ModuleType
+from typing import Any
+
+import botocore
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSPreparedRequest, AWSRequest, AWSResponse
+from botocore.credentials import Credentials
+
+from ._activation import active
+from ._wire import CONTENT_TYPE, WireRequest
+
+SERVICE_EVENT = "iotthingsgraph"
+FAKE_CREDENTIALS = Credentials("ASIATHINGSGRAPHSTUB0", "thingsgraph-stub-fake-secret", "thingsgraph-stub-fake-token")
+_SIGN_WITH_FAKE = "pytest_thingsgraph_fake_credentials"
+
+
+def register(handlers_module: ModuleType) -> None:
+    """Add the stub's handlers to botocore's built-in table, once."""
+    table: list[tuple[Any, ...]] = handlers_module.BUILTIN_HANDLERS
+    for spec in (
+        (f"choose-signer.{SERVICE_EVENT}", choose_signer),
+        (f"before-sign.{SERVICE_EVENT}", sign_with_fake_credentials),
+        (f"before-send.{SERVICE_EVENT}", answer),
+    ):
+        if spec not in table:
+            table.append(spec)
+
+
+def choose_signer(signature_version: Any, context: dict[str, Any], **_: Any) -> Any:
+    """With ``fake_credentials``, keep botocore from signing with its own credentials."""
+    stub = active()
+    if stub is None or not stub.options.fake_credentials or signature_version != "v4":
+        return None
+    context[_SIGN_WITH_FAKE] = True
+    return botocore.UNSIGNED
+
+
+def sign_with_fake_credentials(request: AWSRequest, signing_name: str, region_name: str, **_: Any) -> None:
+    """Sign as botocore would, with fake credentials (SigV4, same name and region)."""
+    if not request.context.pop(_SIGN_WITH_FAKE, False):
+        return
+    region = request.context.get("signing", {}).get("region") or region_name
+    SigV4Auth(FAKE_CREDENTIALS, signing_name, region).add_auth(request)
+
+
+def answer(request: AWSPreparedRequest, **_: Any) -> AWSResponse | None:
+    """Answer a Things Graph request from the active stub instead of the network."""
+    stub = active()
+    if stub is None:
+        return None
+    headers = request.headers
+    body = request.body
+    if isinstance(body, str):
+        body = body.encode()
+    elif not isinstance(body, (bytes, bytearray)):
+        body = body.read() if hasattr(body, "read") else b""
+    wire = WireRequest(
+        method=request.method,
+        target=_text(headers.get("X-Amz-Target")),
+        content_type=_text(headers.get("Content-Type")),
+        body=bytes(body),
+        region=region_of(_text(headers.get("Authorization")), request.url),
+    )
+    response = stub.answer(wire)
+    return AWSResponse(
+        request.url,
+        response.status_code,
+        {
+            "x-amzn-RequestId": response.request_id,
+            "Content-Type": CONTENT_TYPE,
+            "Content-Length": str(len(response.body)),
+        },
+        _Body(response.body),
+    )
+
+
+def region_of(authorization: str | None, url: str) -> str | None:
+    """The region a request was signed for (SigV4 credential scope), else the endpoint's."""
+    if authorization:
+        start = authorization.find("Credential=")
+        if start != -1:
+            scope = authorization[start + len("Credential=") :].split(",", 1)[0].split("/")
+            if len(scope) == 5:
+                return scope[2]
+    host = url.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
+    parts = host.split(".")
+    if len(parts) >= 3 and parts[0] == SERVICE_EVENT:
+        return parts[1]
+    return None
+
+
+def _text(value: str | bytes | None) -> str | None:
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return value
+
+
+class _Body:
+    """The raw stream botocore reads a response body from."""
+
+    __slots__ = ("_body",)
+
+    def __init__(self, body: bytes) -> None:
+        self._body = body
+
+    def stream(self, **_: Any) -> Iterator[bytes]:
+        yield self._body

@@ -1,0 +1,328 @@
+"""The stub: scripted uploads, the answer to each request, and the teardown checks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import inspect
+import threading
+import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any, TypeVar
+
+from . import _activation
+from ._errors import StubError, UsageError
+from ._options import OPTION_NAMES, StubOptions, merge_options
+from ._script import PreparedResponse, ScriptItem, prepare_script, response_defaults
+from ._wire import (
+    GET_UPLOAD_STATUS,
+    Rejection,
+    WireRequest,
+    WireResponse,
+    check_envelope,
+    check_get_upload_status,
+    decode_body,
+    describe,
+    encode,
+    error_document,
+    operation_of,
+)
+
+_Function = TypeVar("_Function", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """One request the stub answered, as the service saw it (never credentials)."""
+
+    operation: str | None
+    upload_id: str | None
+    region: str | None
+    request: Any
+    status_code: int
+    response: Mapping[str, Any]
+    error_code: str | None
+    request_id: str
+
+    @property
+    def upload_status(self) -> str | None:
+        """The ``uploadStatus`` answered, or ``None`` for an error."""
+        status = self.response.get("uploadStatus")
+        return status if isinstance(status, str) else None
+
+
+@dataclass(slots=True)
+class _Upload:
+    upload_id: str
+    region: str | None
+    items: tuple[PreparedResponse, ...]
+    served: int = 0
+
+    def left(self) -> tuple[PreparedResponse, ...]:
+        """Items not yet served; a terminal last item counts as served once it was."""
+        return self.items[self.served :]
+
+
+@dataclass(slots=True)
+class _Problems:
+    invalid_requests: list[str] = field(default_factory=list)
+    stub_errors: list[str] = field(default_factory=list)
+
+
+class ThingsGraphStub:
+    """Answers Things Graph's GetUploadStatus from per-upload scripts while active."""
+
+    def __init__(self, options: StubOptions | None = None) -> None:
+        self._options = options or StubOptions()
+        self._lock = threading.Lock()
+        self._uploads: dict[str, _Upload] = {}
+        self._calls: list[Call] = []
+        self._problems = _Problems()
+        self._requests_seen = 0
+
+    @property
+    def options(self) -> StubOptions:
+        """The options this stub runs with."""
+        return self._options
+
+    @property
+    def calls(self) -> list[Call]:
+        """Every request answered so far, in order (a copy)."""
+        with self._lock:
+            return list(self._calls)
+
+    def add_upload(
+        self,
+        upload_id: str,
+        script: Iterable[ScriptItem],
+        *,
+        namespace_name: str | None = None,
+        namespace_arn: str | None = None,
+        namespace_version: int | None = None,
+        created_date: dt.datetime | None = None,
+        failure_reason: Sequence[str] | None = None,
+        region: str | None = None,
+    ) -> None:
+        """Script the GetUploadStatus answers of ``upload_id``, one item per HTTP attempt.
+
+        The keywords fill every response (``failure_reason`` the FAILED ones);
+        ``region`` pins the upload to one region.
+        """
+        defaults = response_defaults(
+            upload_id,
+            namespace_name=namespace_name,
+            namespace_arn=namespace_arn,
+            namespace_version=namespace_version,
+            created_date=created_date,
+            failure_reason=failure_reason,
+        )
+        if region is not None and (not isinstance(region, str) or not region):
+            raise UsageError(
+                f"add_upload({describe(upload_id)}): region={describe(region)} is not a region name: "
+                "pass one such as 'us-east-1', or None to answer in every region."
+            )
+        items = prepare_script(upload_id, script, defaults)
+        with self._lock:
+            if upload_id in self._uploads:
+                raise UsageError(
+                    f"add_upload({describe(upload_id)}): the upload already has a script: "
+                    "put every answer in one script, or call reset() first."
+                )
+            self._uploads[upload_id] = _Upload(upload_id, region, items)
+
+    def _start(self, owner: str) -> None:
+        _activation.activate(self, owner)
+
+    def _stop(self) -> None:
+        _activation.deactivate(self)
+
+    def reset(self) -> None:
+        """Forget every script, call and problem (for examples that share one stub)."""
+        with self._lock:
+            self._uploads.clear()
+            self._calls.clear()
+            self._problems = _Problems()
+            self._requests_seen = 0
+
+    def answer(self, request: WireRequest) -> WireResponse:
+        """Answer one HTTP attempt; raise :class:`StubError` where the stub cannot."""
+        with self._lock:
+            self._requests_seen += 1
+            number = self._requests_seen
+            operation = operation_of(request.target)
+            if isinstance(operation, Rejection):
+                return self._reject(number, None, request, None, operation)
+            rejection = check_envelope(request)
+            if rejection is not None:
+                return self._reject(number, operation, request, None, rejection)
+            if operation != GET_UPLOAD_STATUS:
+                message = (
+                    f"Things Graph operation {operation} (request {number}) is not stubbed: "
+                    "pytest-thingsgraph answers GetUploadStatus only. Keep the code under test "
+                    f"from calling {operation} in this test, or run it without the stub."
+                )
+                self._problems.stub_errors.append(message)
+                raise StubError(message)
+            document = decode_body(request.body)
+            if isinstance(document, Rejection):
+                return self._reject(number, operation, request, None, document)
+            upload_id = check_get_upload_status(document)
+            if isinstance(upload_id, Rejection):
+                return self._reject(number, operation, request, document, upload_id)
+            upload = self._uploads.get(upload_id)
+            if upload is None or (upload.region is not None and upload.region != request.region):
+                where = f" in region {request.region}" if request.region else ""
+                error = error_document("ResourceNotFoundException", f"Upload {upload_id} was not found{where}.")
+                return self._record(operation, upload_id, request.region, document, 404, error, encode(error))
+            if upload.served < len(upload.items):
+                item = upload.items[upload.served]
+                upload.served += 1
+            elif upload.items[-1].terminal:
+                item = upload.items[-1]
+            else:
+                message = (
+                    f"Upload {upload_id!r} has no script item left for request {number}: its script of "
+                    f"{len(upload.items)} item{'s' if len(upload.items) > 1 else ''} ended on "
+                    f"{upload.items[-1].label()}, which is not terminal. Add the items the code under "
+                    "test polls for, or end the script with 'SUCCEEDED' or 'FAILED'."
+                )
+                self._problems.stub_errors.append(message)
+                raise StubError(message)
+            return self._record(
+                operation, upload_id, request.region, document, item.status_code, item.document, item.body
+            )
+
+    def _reject(
+        self,
+        number: int,
+        operation: str | None,
+        request: WireRequest,
+        document: Any,
+        rejection: Rejection,
+    ) -> WireResponse:
+        error = error_document(rejection.error_code, rejection.message)
+        self._problems.invalid_requests.append(
+            f"request {number} ({operation or 'unknown operation'}"
+            f"{' in ' + request.region if request.region else ''}): "
+            f"{rejection.error_code}: {rejection.message}"
+        )
+        return self._record(operation, None, request.region, document, rejection.status_code, error, encode(error))
+
+    def _record(
+        self,
+        operation: str | None,
+        upload_id: str | None,
+        region: str | None,
+        document: Any,
+        status_code: int,
+        response: Mapping[str, Any],
+        body: bytes,
+    ) -> WireResponse:
+        request_id = str(uuid.uuid4())  # noqa: the service's request IDs are UUIDs too
+        error_code = response.get("__type") if status_code >= 400 else None
+        self._calls.append(Call(operation, upload_id, region, document, status_code, response, error_code, request_id))
+        return WireResponse(status_code, body, request_id)
+
+    def failures(self, *, check_consumed: bool = True) -> list[str]:
+        """The teardown report: one section per failed check, each ending with its fix."""
+        with self._lock:
+            unconsumed = [upload for upload in self._uploads.values() if _unconsumed(upload)]
+            problems = self._problems
+            sections = []
+            if check_consumed and self._options.assert_all_consumed and unconsumed:
+                lines = [
+                    f"- {upload.upload_id!r}: {upload.served} of {len(upload.items)} items served; not served: "
+                    + ", ".join(item.label() for item in upload.left())
+                    for upload in unconsumed
+                ]
+                sections.append(
+                    "These uploads were not polled to the end of their scripts:\n"
+                    + "\n".join(lines)
+                    + "\nPoll them to the end or shorten their scripts; if some items are optional, "
+                    "set assert_all_consumed=False."
+                )
+            if problems.invalid_requests and not self._options.allow_invalid_requests:
+                sections.append(
+                    "These requests were invalid and were answered with the service's error:\n"
+                    + "\n".join(f"- {line}" for line in problems.invalid_requests)
+                    + "\nFix the code that sent them; if they are on purpose, set allow_invalid_requests=True."
+                )
+            if problems.stub_errors:
+                sections.append(
+                    "The stub raised StubError during the test (the code under test may have caught it):\n"
+                    + "\n".join(f"- {line}" for line in problems.stub_errors)
+                )
+            return sections
+
+    def verify(self, *, check_consumed: bool = True) -> None:
+        """Raise :class:`StubError` with the teardown report if a check failed."""
+        sections = self.failures(check_consumed=check_consumed)
+        if sections:
+            raise StubError("\n\n".join(sections))
+
+    def __repr__(self) -> str:
+        with self._lock:
+            uploads, calls = len(self._uploads), len(self._calls)
+        active = _activation.active() is self
+        return f"<ThingsGraphStub {'active' if active else 'inactive'}: {uploads} uploads, {calls} calls>"
+
+
+def _unconsumed(upload: _Upload) -> bool:
+    return upload.served < len(upload.items)
+
+
+class ThingsGraphMock:
+    """``mock_thingsgraph(**options)``: a context manager and decorator that runs a stub."""
+
+    def __init__(self, options: StubOptions) -> None:
+        self._options = options
+        self._stubs: list[ThingsGraphStub] = []
+
+    def __enter__(self) -> ThingsGraphStub:
+        stub = ThingsGraphStub(self._options)
+        stub._start("mock_thingsgraph()")
+        self._stubs.append(stub)
+        return stub
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        stub = self._stubs.pop()
+        stub._stop()
+        if exc_type is None:
+            stub.verify()
+
+    def __call__(self, function: _Function) -> _Function:
+        if inspect.iscoroutinefunction(function):
+
+            @functools.wraps(function)
+            async def run_async(*args: Any, **kwargs: Any) -> Any:
+                with self:
+                    return await function(*args, **kwargs)
+
+            return run_async  # type: ignore[return-value]
+
+        @functools.wraps(function)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            with self:
+                return function(*args, **kwargs)
+
+        return run  # type: ignore[return-value]
+
+
+def mock_thingsgraph(**options: bool) -> ThingsGraphMock:
+    """Run a stub in a ``with`` block or around a decorated function.
+
+    Takes the options as keywords (see :class:`StubOptions`). On exit the
+    teardown checks run and a failure raises :class:`StubError`, unless the
+    block is already raising. Inside, :func:`active_stub` returns the stub.
+    """
+    return ThingsGraphMock(merge_options(StubOptions(), options, source="mock_thingsgraph()"))
+
+
+__all__ = ["OPTION_NAMES", "Call", "ThingsGraphMock", "ThingsGraphStub", "mock_thingsgraph"]

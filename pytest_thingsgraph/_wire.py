@@ -1,0 +1,172 @@
+"""The JSON 1.1 wire protocol of Things Graph: request checks and response bodies.
+
+Nothing here knows botocore; :mod:`._botocore` turns its requests into
+:class:`WireRequest` and :class:`WireResponse` back into its responses.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+TARGET_PREFIX = "IotThingsGraphFrontEndService."
+CONTENT_TYPE = "application/x-amz-json-1.1"
+GET_UPLOAD_STATUS = "GetUploadStatus"
+UPLOAD_ID_MAX = 40
+
+#: Every operation of botocore's ``iotthingsgraph`` model (a test keeps this in step).
+OPERATIONS: frozenset[str] = frozenset(
+    {
+        "AssociateEntityToThing", "CreateFlowTemplate", "CreateSystemInstance",
+        "CreateSystemTemplate", "DeleteFlowTemplate", "DeleteNamespace",
+        "DeleteSystemInstance", "DeleteSystemTemplate", "DeploySystemInstance",
+        "DeprecateFlowTemplate", "DeprecateSystemTemplate", "DescribeNamespace",
+        "DissociateEntityFromThing", "GetEntities", "GetFlowTemplate",
+        "GetFlowTemplateRevisions", "GetNamespaceDeletionStatus", "GetSystemInstance",
+        "GetSystemTemplate", "GetSystemTemplateRevisions", "GetUploadStatus",
+        "ListFlowExecutionMessages", "ListTagsForResource", "SearchEntities",
+        "SearchFlowExecutions", "SearchFlowTemplates", "SearchSystemInstances",
+        "SearchSystemTemplates", "SearchThings", "TagResource", "UndeploySystemInstance",
+        "UntagResource", "UpdateFlowTemplate", "UpdateSystemTemplate",
+        "UploadEntityDefinitions",
+    }
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class WireRequest:
+    """One HTTP request as the service sees it (no credentials, no signature)."""
+
+    method: str
+    target: str | None
+    content_type: str | None
+    body: bytes
+    region: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class WireResponse:
+    """One HTTP response: status, JSON body and the request ID header to send."""
+
+    status_code: int
+    body: bytes
+    request_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """Why a request is invalid, as the service would answer it."""
+
+    error_code: str
+    message: str
+    status_code: int = 400
+
+
+def encode(document: dict[str, Any]) -> bytes:
+    """Encode a JSON body as the service does: compact UTF-8."""
+    return json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def error_document(code: str, message: str) -> dict[str, Any]:
+    """The JSON 1.1 error body botocore reads: ``__type`` and ``message``."""
+    return {"__type": code, "message": message}
+
+
+def describe(value: object, limit: int = 60) -> str:
+    """``repr`` of a value, shortened for messages when it is long."""
+    text = repr(value)
+    if len(text) <= limit:
+        return text
+    length = f" ({len(value)} characters)" if isinstance(value, str) else ""
+    return f"{text[: limit - 1]}…{length}"
+
+
+def operation_of(target: str | None) -> str | Rejection:
+    """The operation named by an ``X-Amz-Target`` header, or why it names none."""
+    if target is None:
+        return Rejection("UnknownOperationException", "Missing X-Amz-Target header: name an operation.")
+    if target.startswith(TARGET_PREFIX) and target[len(TARGET_PREFIX) :] in OPERATIONS:
+        return target[len(TARGET_PREFIX) :]
+    return Rejection(
+        "UnknownOperationException",
+        f"Unknown operation {describe(target)}: X-Amz-Target must be {TARGET_PREFIX}<Operation>.",
+    )
+
+
+def check_envelope(request: WireRequest) -> Rejection | None:
+    """Check the method and content type every JSON 1.1 request carries."""
+    if request.method != "POST":
+        return Rejection(
+            "UnknownOperationException", f"Method {describe(request.method)} is not allowed: send POST."
+        )
+    content_type = (request.content_type or "").split(";", 1)[0].strip().lower()
+    if content_type != CONTENT_TYPE:
+        return Rejection(
+            "SerializationException",
+            f"Content-Type {describe(request.content_type)} is not supported: send {CONTENT_TYPE}.",
+        )
+    return None
+
+
+def decode_body(body: bytes) -> dict[str, Any] | Rejection:
+    """Decode a JSON object body, or say why it is not one."""
+    try:
+        document = json.loads(body or b"{}")
+    except (ValueError, RecursionError) as error:
+        reason = error.msg if isinstance(error, json.JSONDecodeError) else str(error) or type(error).__name__
+        return Rejection("SerializationException", f"Request body is not valid UTF-8 JSON: {describe(reason)}.")
+    if not isinstance(document, dict):
+        return Rejection(
+            "SerializationException",
+            f"Request body must be a JSON object, not {_json_type(document)}.",
+        )
+    return document
+
+
+def check_get_upload_status(document: dict[str, Any]) -> str | Rejection:
+    """The uploadId of a valid GetUploadStatusRequest, or why the body is invalid."""
+    upload_id = document.get("uploadId")
+    if type(upload_id) is str and len(document) == 1 and 1 <= len(upload_id) <= UPLOAD_ID_MAX:
+        return upload_id  # the hot path: one valid member
+    if upload_id is not None and not isinstance(upload_id, str):
+        return Rejection(
+            "SerializationException",
+            f"Value {describe(upload_id)} at 'uploadId' is {_json_type(upload_id)}: send a JSON string.",
+        )
+    violations = [
+        f"Member {describe(name)} is not part of GetUploadStatusRequest: send uploadId only"
+        for name in document
+        if name != "uploadId"
+    ]
+    if upload_id is None:
+        violations.insert(0, "Value null at 'uploadId' failed to satisfy constraint: Member must not be null")
+    elif not upload_id:
+        violations.insert(
+            0,
+            "Value '' at 'uploadId' failed to satisfy constraint: "
+            "Member must have length greater than or equal to 1",
+        )
+    elif len(upload_id) > UPLOAD_ID_MAX:
+        violations.insert(
+            0,
+            f"Value {describe(upload_id)} at 'uploadId' failed to satisfy constraint: "
+            f"Member must have length less than or equal to {UPLOAD_ID_MAX}",
+        )
+    count = len(violations)
+    return Rejection(
+        "InvalidRequestException",
+        f"{count} validation error{'s' if count > 1 else ''} detected: {'; '.join(violations)}",
+    )
+
+
+def _json_type(value: object) -> str:
+    if isinstance(value, bool) or value is None:
+        return json.dumps(value)
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "an object"
+    return "a string"
