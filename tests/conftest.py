@@ -1,0 +1,18 @@
+"""Shared set-up of the plugin's own tests."""
+
+from __future__ import annotations
+
+import os
+
+from hypothesis import HealthCheck, settings
+
+# botocore looks for credentials when a client is made; none of these tests may ask the
+# instance metadata service (a network address) for them.
+os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
+
+# Modest example counts for CI; HYPOTHESIS_PROFILE=soak (or --hypothesis-profile=soak) runs 10x.
+settings.register_profile("ci", max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("soak", max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+pytest_plugins = ["pytester"]
