@@ -8,6 +8,7 @@ from then on routes Things Graph requests here.
 
 from __future__ import annotations
 
+import importlib
 import sys
 import threading
 from collections.abc import Sequence
@@ -82,15 +83,16 @@ class _RegisteringLoader(Loader):
 
 
 class _BotocoreHandlersFinder(MetaPathFinder):
-    """Waits for ``import botocore.handlers``; removes itself once it has seen it."""
+    """Wraps the loader of ``botocore.handlers``, each time it is imported afresh."""
 
     def find_spec(
         self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
     ) -> ModuleSpec | None:
         if fullname != _HANDLERS_MODULE:
             return None
-        _uninstall_finder()
         for finder in sys.meta_path:
+            if finder is self:
+                continue
             find_spec = getattr(finder, "find_spec", None)
             spec = find_spec(fullname, path, target) if find_spec is not None else None
             if spec is not None:
@@ -103,23 +105,19 @@ class _BotocoreHandlersFinder(MetaPathFinder):
 _finder = _BotocoreHandlersFinder()
 
 
-def _uninstall_finder() -> None:
-    try:
-        sys.meta_path.remove(_finder)
-    except ValueError:
-        pass
-
-
 def _register(handlers_module: ModuleType) -> None:
-    from . import _botocore
-
-    _botocore.register(handlers_module)
+    # import_module, not "from . import": botocore may have been imported afresh (pytester's
+    # inner sessions drop the modules they imported), and the adapter must bind to the new one.
+    adapter = importlib.import_module(f"{__package__}._botocore")
+    if adapter.botocore is not sys.modules.get("botocore"):
+        adapter = importlib.reload(adapter)
+    adapter.register(handlers_module)
 
 
 def install() -> None:
     """Route Things Graph requests of every botocore session made from now on to the active stub."""
+    if _finder not in sys.meta_path:
+        sys.meta_path.insert(0, _finder)
     module = sys.modules.get(_HANDLERS_MODULE)
     if module is not None:
         _register(module)
-    elif _finder not in sys.meta_path:
-        sys.meta_path.insert(0, _finder)

@@ -14,9 +14,13 @@ DOCUMENTED_ERRORS: dict[str, int] = {
 class StubError(AssertionError):
     """The stub was asked for something it cannot answer; the test fails."""
 
+    __module__ = "pytest_thingsgraph"
+
 
 class UsageError(ValueError):
     """A test passed the stub an argument, script item or option it does not accept."""
+
+    __module__ = "pytest_thingsgraph"
 
 
 class ServiceError:

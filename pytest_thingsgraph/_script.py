@@ -138,7 +138,10 @@ def _validate(where: str, fields: Mapping[str, Any], *, names: Mapping[str, str]
         for detail in error.errors(include_url=False):
             member = str(detail["loc"][0]) if detail["loc"] else "?"
             name = names.get(member, member)
-            problems.append(f"{name}={describe(detail.get('input'))}: {detail['msg']}")
+            if detail["type"] == "missing":
+                problems.append(f"{name}: {detail['msg']}")
+            else:
+                problems.append(f"{name}={describe(detail.get('input'))}: {detail['msg']}")
         raise UsageError(
             f"{where} is not a valid GetUploadStatus response: {'; '.join(problems)}."
         ) from None

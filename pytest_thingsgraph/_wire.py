@@ -113,9 +113,15 @@ def decode_body(body: bytes) -> dict[str, Any] | Rejection:
     """Decode a JSON object body, or say why it is not one."""
     try:
         document = json.loads(body or b"{}")
-    except (ValueError, RecursionError) as error:
-        reason = error.msg if isinstance(error, json.JSONDecodeError) else str(error) or type(error).__name__
-        return Rejection("SerializationException", f"Request body is not valid UTF-8 JSON: {describe(reason)}.")
+    except json.JSONDecodeError as error:
+        return Rejection(
+            "SerializationException",
+            f"Request body is not valid JSON: {error.msg} at line {error.lineno} column {error.colno}.",
+        )
+    except UnicodeDecodeError as error:
+        return Rejection("SerializationException", f"Request body is not UTF-8: {error.reason} at byte {error.start}.")
+    except RecursionError:
+        return Rejection("SerializationException", "Request body is nested too deeply to decode.")
     if not isinstance(document, dict):
         return Rejection(
             "SerializationException",

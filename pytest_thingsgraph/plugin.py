@@ -12,12 +12,13 @@ from typing import TYPE_CHECKING
 import pytest
 
 from ._errors import UsageError
-from ._options import OPTION_HELP, OPTION_NAMES, StubOptions, merge_options, options_from_markers
+from ._options import OPTION_HELP, OPTION_NAMES, StubOptions, options_from_markers
 
 if TYPE_CHECKING:
     from ._stub import ThingsGraphStub
 
 _CALL_FAILED = pytest.StashKey[bool]()
+_INI_OPTIONS = pytest.StashKey[StubOptions]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -27,6 +28,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    config.stash[_INI_OPTIONS] = _ini_options(config)
     config.addinivalue_line(
         "markers",
         "thingsgraph_stub(**options): options of the thingsgraph_stub fixture: "
@@ -47,9 +49,9 @@ def _ini_options(config: pytest.Config) -> StubOptions:
         key = f"thingsgraph_{name}"
         try:
             values[name] = bool(config.getini(key))
-        except ValueError as error:
-            raise UsageError(f"ini key {key}: {error}: set it to true or false.") from None
-    return merge_options(StubOptions(), values, source="ini")
+        except (ValueError, pytest.UsageError) as error:  # pytest 9 raises UsageError, older ones ValueError
+            raise pytest.UsageError(f"ini key {key}: {error}: set it to true or false.") from None
+    return StubOptions(**values)
 
 
 @pytest.fixture
@@ -57,7 +59,7 @@ def thingsgraph_stub(request: pytest.FixtureRequest) -> Iterator[ThingsGraphStub
     """A stub of Things Graph's GetUploadStatus that answers every botocore client during the test."""
     try:
         options = options_from_markers(
-            _ini_options(request.config),
+            request.config.stash[_INI_OPTIONS],
             ((marker.args, marker.kwargs) for marker in reversed(list(request.node.iter_markers("thingsgraph_stub")))),
         )
     except UsageError as error:

@@ -1,0 +1,300 @@
+"""The pytest plugin, driven through inner sessions: fixture, markers, ini keys, teardown."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+HEADER = """
+import boto3
+import pytest
+from botocore.config import Config
+from pytest_thingsgraph import ServiceError, StubError, ThingsGraphStub, active_stub
+
+def client(region="us-east-1"):
+    return boto3.client("iotthingsgraph", region_name=region, config=Config(retries={"total_max_attempts": 1}))
+"""
+
+
+def make_tests(pytester: pytest.Pytester, body: str, **files: str) -> None:
+    pytester.makepyfile(test_inner=HEADER + textwrap.dedent(body), **files)
+
+
+def teardown_message(result: pytest.RunResult, test: str) -> str:
+    """The text of the teardown error of ``test``, as pytest prints it."""
+    lines = result.stdout.lines
+    start = next(i for i, line in enumerate(lines) if line.startswith("_") and f"teardown of {test}" in line)
+    end = next(i for i in range(start + 1, len(lines)) if lines[i].startswith(("_", "=")))
+    return "\n".join(lines[start + 1 : end]).strip()
+
+
+def test_the_fixture_is_registered_by_the_entry_point(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest("--fixtures")
+
+    result.stdout.fnmatch_lines(["thingsgraph_stub*", "*answers every botocore client during the test*"])
+
+
+def test_a_client_made_at_import_time_is_answered(pytester: pytest.Pytester) -> None:
+    make_tests(
+        pytester,
+        """
+        MODULE_CLIENT = client()
+
+        def test_poll(thingsgraph_stub: ThingsGraphStub):
+            thingsgraph_stub.add_upload("u", ["IN_PROGRESS", "SUCCEEDED"])
+            assert MODULE_CLIENT.get_upload_status(uploadId="u")["uploadStatus"] == "IN_PROGRESS"
+            assert client().get_upload_status(uploadId="u")["uploadStatus"] == "SUCCEEDED"
+        """,
+    )
+
+    pytester.runpytest("-p", "no:randomly").assert_outcomes(passed=1)
+
+
+def test_unconsumed_scripts_fail_at_teardown(pytester: pytest.Pytester) -> None:
+    make_tests(
+        pytester,
+        """
+        def test_poll(thingsgraph_stub):
+            thingsgraph_stub.add_upload("upload-1", ["IN_PROGRESS", ServiceError("ThrottlingException", "Rate exceeded"), "SUCCEEDED"])
+            thingsgraph_stub.add_upload("upload-2", ["FAILED"])
+            thingsgraph_stub.add_upload("upload-3", ["SUCCEEDED"])
+            client().get_upload_status(uploadId="upload-1")
+            client().get_upload_status(uploadId="upload-3")
+        """,
+    )
+
+    result = pytester.runpytest("-p", "no:randomly")
+
+    result.assert_outcomes(passed=1, errors=1)
+    assert teardown_message(result, "test_poll") == (
+        "These uploads were not polled to the end of their scripts:\n"
+        "- 'upload-1': 1 of 3 items served; not served: ServiceError('ThrottlingException', 'Rate exceeded'), "
+        "'SUCCEEDED'\n"
+        "- 'upload-2': 0 of 1 items served; not served: 'FAILED'\n"
+        "Poll them to the end or shorten their scripts; if some items are optional, set assert_all_consumed=False."
+    )
+
+
+def test_a_failed_test_is_not_blamed_for_unconsumed_scripts(pytester: pytest.Pytester) -> None:
+    make_tests(
+        pytester,
+        """
+        def test_poll(thingsgraph_stub):
+            thingsgraph_stub.add_upload("u", ["IN_PROGRESS", "SUCCEEDED"])
+            assert client().get_upload_status(uploadId="u")["uploadStatus"] == "SUCCEEDED"
+        """,
+    )
+
+    pytester.runpytest("-p", "no:randomly").assert_outcomes(failed=1)
+
+
+def test_invalid_requests_and_swallowed_stub_errors_fail_at_teardown(pytester: pytest.Pytester) -> None:
+    make_tests(
+        pytester,
+        """
+        def test_poll(thingsgraph_stub):
+            thingsgraph_stub.add_upload("u", ["IN_PROGRESS"])
+            c = client()
+            c.get_upload_status(uploadId="u")
+            for call in (lambda: c.get_upload_status(uploadId="u"), lambda: c.get_upload_status(uploadId="u" * 41), c.describe_namespace):
+                try:
+                    call()
+                except Exception:
+                    pass  # the code under test swallows everything
+        """,
+    )
+
+    result = pytester.runpytest("-p", "no:randomly")
+
+    result.assert_outcomes(passed=1, errors=1)
+    assert teardown_message(result, "test_poll") == (
+        "These requests were invalid and were answered with the service's error:\n"
+        "- request 3 (GetUploadStatus in us-east-1): InvalidRequestException: 1 validation error detected: Value "
+        "'uuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuu' at 'uploadId' failed to satisfy constraint: Member must have "
+        "length less than or equal to 40\n"
+        "Fix the code that sent them; if they are on purpose, set allow_invalid_requests=True.\n"
+        "\n"
+        "The stub raised StubError during the test (the code under test may have caught it):\n"
+        "- Upload 'u' has no script item left for request 2: its script of 1 item ended on 'IN_PROGRESS', which is "
+        "not terminal. Add the items the code under test polls for, or end the script with 'SUCCEEDED' or 'FAILED'.\n"
+        "- Things Graph operation DescribeNamespace (request 4) is not stubbed: pytest-thingsgraph answers "
+        "GetUploadStatus only. Keep the code under test from calling DescribeNamespace in this test, or run it "
+        "without the stub."
+    )
+
+
+def test_markers_merge_module_then_class_then_function(pytester: pytest.Pytester) -> None:
+    make_tests(
+        pytester,
+        """
+        pytestmark = pytest.mark.thingsgraph_stub(assert_all_consumed=False, allow_invalid_requests=True)
+
+        def test_module(thingsgraph_stub):
+            assert thingsgraph_stub.options.assert_all_consumed is False
+            assert thingsgraph_stub.options.allow_invalid_requests is True
+            assert thingsgraph_stub.options.fake_credentials is True
+
+        @pytest.mark.thingsgraph_stub(allow_invalid_requests=False, fake_credentials=False)
+        class TestClass:
+            def test_class(self, thingsgraph_stub):
+                options = thingsgraph_stub.options
+                assert (options.assert_all_consumed, options.allow_invalid_requests, options.fake_credentials) == (False, False, False)
+
+            @pytest.mark.thingsgraph_stub(assert_all_consumed=True, fake_credentials=True)
+            def test_function(self, thingsgraph_stub):
+                options = thingsgraph_stub.options
+                assert (options.assert_all_consumed, options.allow_invalid_requests, options.fake_credentials) == (True, False, True)
+        """,
+    )
+
+    pytester.runpytest("-p", "no:randomly").assert_outcomes(passed=3)
+
+
+def test_ini_keys_set_the_defaults_and_markers_override_them(pytester: pytest.Pytester) -> None:
+    pytester.makeini(
+        """
+        [pytest]
+        thingsgraph_assert_all_consumed = false
+        thingsgraph_allow_invalid_requests = true
+        thingsgraph_fake_credentials = false
+        """
+    )
+    make_tests(
+        pytester,
+        """
+        def test_ini(thingsgraph_stub):
+            options = thingsgraph_stub.options
+            assert (options.assert_all_consumed, options.allow_invalid_requests, options.fake_credentials) == (False, True, False)
+            thingsgraph_stub.add_upload("u", ["SUCCEEDED"])
+
+        @pytest.mark.thingsgraph_stub(assert_all_consumed=True)
+        def test_marker(thingsgraph_stub):
+            assert thingsgraph_stub.options.assert_all_consumed is True
+        """,
+    )
+
+    pytester.runpytest("-p", "no:randomly").assert_outcomes(passed=2)
+
+
+def test_a_wrong_marker_keyword_fails_with_its_name(pytester: pytest.Pytester) -> None:
+    make_tests(
+        pytester,
+        """
+        @pytest.mark.thingsgraph_stub(assert_all_consumd=False)
+        def test_typo(thingsgraph_stub):
+            pass
+
+        @pytest.mark.thingsgraph_stub(allow_invalid_requests="yes")
+        def test_value(thingsgraph_stub):
+            pass
+
+        @pytest.mark.thingsgraph_stub(False)
+        def test_positional(thingsgraph_stub):
+            pass
+        """,
+    )
+
+    result = pytester.runpytest("-p", "no:randomly")
+
+    result.assert_outcomes(errors=3)
+    result.stdout.fnmatch_lines(
+        [
+            "@pytest.mark.thingsgraph_stub got the unknown keyword 'assert_all_consumd': use one of "
+            "assert_all_consumed, allow_invalid_requests, fake_credentials.",
+            "@pytest.mark.thingsgraph_stub keyword allow_invalid_requests='yes' is not a bool: pass True or False.",
+            "@pytest.mark.thingsgraph_stub got positional arguments (False,): pass keywords, one of "
+            "assert_all_consumed, allow_invalid_requests, fake_credentials.",
+        ],
+        consecutive=False,
+    )
+
+
+def test_a_wrong_ini_value_fails_with_the_key(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\nthingsgraph_fake_credentials = maybe\n")
+    make_tests(pytester, "def test_it(thingsgraph_stub):\n    pass\n")
+
+    result = pytester.runpytest("-p", "no:randomly")
+
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        ["ERROR: ini key thingsgraph_fake_credentials: invalid truth value 'maybe': set it to true or false."]
+    )
+
+
+def test_the_stub_is_deactivated_whatever_the_test_did(pytester: pytest.Pytester) -> None:
+    make_tests(
+        pytester,
+        """
+        import pytest_thingsgraph._activation as activation
+
+        def test_raises(thingsgraph_stub):
+            raise RuntimeError("the code under test broke")
+
+        def test_fails_teardown(thingsgraph_stub):
+            thingsgraph_stub.add_upload("u", ["SUCCEEDED"])
+
+        def test_next_test_is_not_answered(monkeypatch):
+            monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+            monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret")
+            assert activation.active() is None
+            seen = []
+            c = client()
+            c.meta.events.register("before-send.iotthingsgraph", lambda request, **kw: seen.append(request) or _response(request))
+            assert c.get_upload_status(uploadId="u")["uploadStatus"] == "IN_PROGRESS"
+            assert len(seen) == 1
+
+        def _response(request):
+            from botocore.awsrequest import AWSResponse
+            class Raw:
+                def stream(self, **kw):
+                    yield b'{"uploadId": "u", "uploadStatus": "IN_PROGRESS", "createdDate": 0}'
+            return AWSResponse(request.url, 200, {}, Raw())
+        """,
+    )
+
+    result = pytester.runpytest("-p", "no:randomly")
+
+    result.assert_outcomes(passed=2, failed=1, errors=1)
+
+
+def test_a_second_stub_is_a_clear_error(pytester: pytest.Pytester) -> None:
+    make_tests(
+        pytester,
+        """
+        from pytest_thingsgraph import mock_thingsgraph
+
+        def test_nested(thingsgraph_stub):
+            with mock_thingsgraph():
+                pass
+        """,
+    )
+
+    result = pytester.runpytest("-p", "no:randomly")
+
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "E * pytest_thingsgraph.UsageError: Cannot start mock_thingsgraph(): a Things Graph stub is "
+            "already active (the thingsgraph_stub fixture of test_inner.py::test_nested). Use that stub instead of "
+            "starting a second one; only one answers at a time."
+        ]
+    )
+
+
+def test_the_marker_is_registered(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest("--markers")
+
+    result.stdout.fnmatch_lines(
+        ["@pytest.mark.thingsgraph_stub(**options): options of the thingsgraph_stub fixture: assert_all_consumed=<bool>, "
+         "allow_invalid_requests=<bool>, fake_credentials=<bool>"]
+    )
+
+
+def test_ini_keys_are_documented(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest("--help")
+
+    result.stdout.fnmatch_lines(["*thingsgraph_assert_all_consumed*", "*thingsgraph_allow_invalid_requests*",
+                                 "*thingsgraph_fake_credentials*"])
