@@ -1,0 +1,121 @@
+"""Credentials: fake ones sign stubbed requests; real ones never reach a request, record or message."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+from helpers import make_client
+
+from pytest_thingsgraph import mock_thingsgraph
+
+REAL_KEY = "AKIAREALLOOKINGKEY12"
+REAL_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYREALSECRET"
+REAL_TOKEN = "FwoGZXIvYXdzEREALSESSIONTOKEN//////////"
+
+
+@pytest.fixture
+def real_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", REAL_KEY)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", REAL_SECRET)
+    monkeypatch.setenv("AWS_SESSION_TOKEN", REAL_TOKEN)
+
+
+def capture_headers(client: Any) -> list[dict[str, str]]:
+    """The headers of each request as it goes out (a test-side before-send handler that answers nothing)."""
+    sent: list[dict[str, str]] = []
+
+    def capture(request: Any, **_: Any) -> None:
+        sent.append({k: v.decode() if isinstance(v, bytes) else v for k, v in request.headers.items()})
+
+    client.meta.events.register("before-send.iotthingsgraph.GetUploadStatus", capture)
+    return sent
+
+
+@pytest.mark.usefixtures("real_credentials")
+def test_fake_credentials_sign_instead_of_the_real_ones() -> None:
+    client = make_client(fresh_session=True)  # made before the stub, with the real credentials resolved
+    sent = capture_headers(client)
+    with mock_thingsgraph() as stub:
+        stub.add_upload("u", ["SUCCEEDED"])
+        client.get_upload_status(uploadId="u")
+
+    (headers,) = sent
+    assert headers["Authorization"].startswith("AWS4-HMAC-SHA256 Credential=ASIATHINGSGRAPHSTUB0/")
+    assert "/us-east-1/iotthingsgraph/aws4_request" in headers["Authorization"]
+    assert headers["X-Amz-Security-Token"] == "thingsgraph-stub-fake-token"
+    assert REAL_KEY not in str(headers)
+    assert REAL_TOKEN not in str(headers)
+
+
+@pytest.mark.usefixtures("real_credentials")
+def test_without_fake_credentials_botocore_signs_with_its_own() -> None:
+    client = make_client(fresh_session=True)
+    sent = capture_headers(client)
+    with mock_thingsgraph(fake_credentials=False) as stub:
+        stub.add_upload("u", ["SUCCEEDED"])
+        client.get_upload_status(uploadId="u")
+
+    assert sent[0]["Authorization"].startswith(f"AWS4-HMAC-SHA256 Credential={REAL_KEY}/")
+
+
+@pytest.mark.usefixtures("real_credentials")
+@pytest.mark.parametrize("fake_credentials", [True, False])
+def test_secrets_never_reach_records_reprs_or_messages(fake_credentials: bool) -> None:
+    client = make_client(parameter_validation=False, fresh_session=True)
+    sent = capture_headers(client)
+    with pytest.raises(AssertionError) as caught, mock_thingsgraph(fake_credentials=fake_credentials) as stub:
+        stub.add_upload("u", ["IN_PROGRESS", "SUCCEEDED"])
+        client.get_upload_status(uploadId="u")
+        with pytest.raises(client.exceptions.InvalidRequestException):
+            client.get_upload_status(uploadId="")
+
+    signatures = [headers["Authorization"].rsplit("Signature=", 1)[1] for headers in sent]
+    everything = "\n".join([repr(stub), repr(stub.calls), str(caught.value), *map(str, stub.calls)])
+    for secret in [REAL_KEY, REAL_SECRET, REAL_TOKEN, "thingsgraph-stub-fake-secret", *signatures]:
+        assert secret not in everything
+
+
+NO_CREDENTIALS = """
+import boto3, botocore.exceptions
+from pytest_thingsgraph import mock_thingsgraph
+
+before = boto3.client("iotthingsgraph", region_name="eu-west-1")
+with mock_thingsgraph() as stub:
+    stub.add_upload("u", ["IN_PROGRESS", "SUCCEEDED"])
+    during = boto3.client("iotthingsgraph", region_name="eu-west-1")
+    print(before.get_upload_status(uploadId="u")["uploadStatus"], during.get_upload_status(uploadId="u")["uploadStatus"])
+with mock_thingsgraph(fake_credentials=False, assert_all_consumed=False) as stub:
+    stub.add_upload("u", ["SUCCEEDED"])
+    try:
+        before.get_upload_status(uploadId="u")
+    except botocore.exceptions.NoCredentialsError as error:
+        print("without fake credentials:", error)
+"""
+
+
+def test_a_machine_without_credentials_or_config(tmp_path: Path) -> None:
+    script = tmp_path / "no_credentials.py"
+    script.write_text(textwrap.dedent(NO_CREDENTIALS))
+    environment = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(tmp_path),
+        "AWS_CONFIG_FILE": str(tmp_path / "missing-config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "missing-credentials"),
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
+
+    result = subprocess.run(
+        [sys.executable, str(script)], env=environment, capture_output=True, text=True, timeout=120, check=False
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "IN_PROGRESS SUCCEEDED",
+        "without fake credentials: Unable to locate credentials",
+    ]

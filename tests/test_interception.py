@@ -1,0 +1,218 @@
+"""Every Things Graph client in the process is answered while a stub is active, and only then."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import textwrap
+import threading
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import boto3
+import botocore.session
+import pytest
+from botocore.awsrequest import AWSResponse
+from botocore.config import Config
+from helpers import make_client
+
+from pytest_thingsgraph import ServiceError, StubError, ThingsGraphStub, mock_thingsgraph
+
+ONE_ATTEMPT = Config(retries={"total_max_attempts": 1})
+
+
+@pytest.fixture
+def no_sockets(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """Record and refuse every outgoing connection, so a leak fails loudly instead of hanging."""
+    attempts: list[Any] = []
+
+    def refuse(self: socket.socket, address: Any) -> None:
+        attempts.append(address)
+        raise OSError(f"test refused a connection to {address!r}")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    return attempts
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: boto3.client("iotthingsgraph", region_name="us-east-1", config=ONE_ATTEMPT),
+        lambda: boto3.Session().client("iotthingsgraph", region_name="us-east-1", config=ONE_ATTEMPT),
+        lambda: boto3.session.Session(region_name="us-east-1").client("iotthingsgraph", config=ONE_ATTEMPT),
+        lambda: botocore.session.get_session().create_client("iotthingsgraph", "us-east-1", config=ONE_ATTEMPT),
+        lambda: botocore.session.Session().create_client(
+            "iotthingsgraph", "us-east-1", endpoint_url="https://things.example.invalid", config=ONE_ATTEMPT
+        ),
+    ],
+    ids=["boto3.client", "boto3.Session", "boto3.session.Session", "botocore.get_session", "botocore.endpoint_url"],
+)
+@pytest.mark.parametrize("created", ["before", "during"])
+def test_every_way_of_making_a_client_is_answered(make: Any, created: str, no_sockets: list[Any]) -> None:
+    client = make() if created == "before" else None
+    with mock_thingsgraph() as stub:
+        stub.add_upload("u", ["IN_PROGRESS", "SUCCEEDED"])
+        client = client or make()
+
+        assert [client.get_upload_status(uploadId="u")["uploadStatus"] for _ in range(2)] == ["IN_PROGRESS", "SUCCEEDED"]
+
+    assert len(stub.calls) == 2
+    assert no_sockets == []
+
+
+def test_no_request_leaves_the_process(no_sockets: list[Any]) -> None:
+    with mock_thingsgraph(allow_invalid_requests=True) as stub:
+        stub.add_upload("u", ["SUCCEEDED"])
+        client = make_client()
+        client.get_upload_status(uploadId="u")
+        with pytest.raises(client.exceptions.ResourceNotFoundException):
+            client.get_upload_status(uploadId="unknown")
+        with pytest.raises(client.exceptions.InvalidRequestException):
+            client.get_upload_status(uploadId="x" * 41)
+        with pytest.raises(StubError):
+            client.list_flow_execution_messages(flowExecutionId="f")
+        stub.reset()
+
+    assert no_sockets == []
+
+
+def test_clients_in_other_threads_are_answered(thingsgraph_stub: ThingsGraphStub) -> None:
+    thingsgraph_stub.add_upload("u", ["SUCCEEDED"])
+    results: list[str] = []
+
+    def poll() -> None:
+        client = boto3.Session().client("iotthingsgraph", region_name="us-east-1")
+        results.append(client.get_upload_status(uploadId="u")["uploadStatus"])
+
+    threads = [threading.Thread(target=poll) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert results == ["SUCCEEDED"] * 4
+
+
+def test_threads_polling_several_uploads_get_each_item_once_in_order(thingsgraph_stub: ThingsGraphStub) -> None:
+    uploads, threads_count, polls_per_thread = 4, 8, 25
+    script_length = threads_count * polls_per_thread // uploads
+    for number in range(uploads):
+        script = [{"uploadStatus": "IN_PROGRESS", "namespaceVersion": step} for step in range(script_length - 1)]
+        thingsgraph_stub.add_upload(f"upload-{number}", [*script, {"uploadStatus": "SUCCEEDED", "namespaceVersion": 999}])
+    seen: dict[str, list[int]] = defaultdict(list)
+    lock = threading.Lock()
+    errors: list[BaseException] = []
+
+    clients = [make_client() for _ in range(threads_count)]  # boto3's default session makes clients in one thread
+
+    def poll(thread_number: int) -> None:
+        try:
+            client = clients[thread_number]
+            for step in range(polls_per_thread):
+                upload_id = f"upload-{(thread_number + step) % uploads}"
+                version = client.get_upload_status(uploadId=upload_id)["namespaceVersion"]
+                with lock:
+                    seen[upload_id].append(version)
+        except BaseException as error:  # pragma: no cover - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=poll, args=(number,)) for number in range(threads_count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert len(thingsgraph_stub.calls) == threads_count * polls_per_thread
+    for number in range(uploads):
+        served = [c.response["namespaceVersion"] for c in thingsgraph_stub.calls if c.upload_id == f"upload-{number}"]
+        assert served == [*range(script_length - 1), 999]
+        assert sorted(seen[f"upload-{number}"]) == served
+
+
+def test_with_no_stub_active_requests_go_on_as_usual(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "example-secret")
+    client = make_client(fresh_session=True)
+    sent: list[Any] = []
+
+    def network(request: Any, **_: Any) -> AWSResponse:
+        sent.append(request)
+        return AWSResponse(request.url, 200, {}, _Raw(b'{"uploadId": "u", "uploadStatus": "FAILED", "createdDate": 1}'))
+
+    client.meta.events.register("before-send.iotthingsgraph", network)
+
+    assert client.get_upload_status(uploadId="u")["uploadStatus"] == "FAILED"
+    (request,) = sent
+    assert b"Credential=AKIDEXAMPLE/" in _header(request, "Authorization")
+
+
+class _Raw:
+    def __init__(self, body: bytes) -> None:
+        self._body = body
+
+    def stream(self, **_: Any) -> Any:
+        yield self._body
+
+
+def _header(request: Any, name: str) -> bytes:
+    value = request.headers[name]
+    return value if isinstance(value, bytes) else value.encode()
+
+
+MOTO_SCRIPT = """
+import os
+{imports}
+import boto3
+from moto import mock_aws
+from pytest_thingsgraph import mock_thingsgraph
+
+def check():
+    s3 = boto3.client("s3", region_name="us-east-1")
+    s3.create_bucket(Bucket="acme-bucket")
+    assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == ["acme-bucket"]
+    ssm = boto3.client("ssm", region_name="us-east-1")
+    ssm.put_parameter(Name="/acme/p", Value="v", Type="String")
+    assert ssm.get_parameter(Name="/acme/p")["Parameter"]["Value"] == "v"
+    tg = boto3.client("iotthingsgraph", region_name="us-east-1")
+    assert tg.get_upload_status(uploadId="u")["uploadStatus"] == "SUCCEEDED"
+
+with mock_aws():
+    with mock_thingsgraph() as stub:
+        stub.add_upload("u", ["SUCCEEDED"])
+        check()
+    assert len(stub.calls) == 1
+with mock_thingsgraph() as stub:
+    with mock_aws():
+        stub.add_upload("u", ["SUCCEEDED"])
+        check()
+    assert len(stub.calls) == 1
+print("moto and the stub both answered")
+"""
+
+
+@pytest.mark.parametrize(
+    "imports",
+    ["import moto\nimport pytest_thingsgraph", "import pytest_thingsgraph\nimport moto"],
+    ids=["moto-first", "stub-first"],
+)
+def test_moto_keeps_answering_other_services(imports: str, tmp_path: Path) -> None:
+    script = tmp_path / "coexist.py"
+    script.write_text(textwrap.dedent(MOTO_SCRIPT.format(imports=imports)))
+
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, check=False)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "moto and the stub both answered"
+
+
+def test_service_errors_under_moto_reach_the_client(thingsgraph_stub: ThingsGraphStub) -> None:
+    moto = pytest.importorskip("moto")
+    thingsgraph_stub.add_upload("u", [ServiceError("ResourceNotFoundException", "deleted")])
+    with moto.mock_aws():
+        client = make_client()
+        with pytest.raises(client.exceptions.ResourceNotFoundException):
+            client.get_upload_status(uploadId="u")
