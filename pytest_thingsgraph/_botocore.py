@@ -59,29 +59,20 @@ def answer(request: AWSPreparedRequest, **_: Any) -> AWSResponse | None:
     if stub is None:
         return None
     headers = request.headers
-    body = request.body
-    if isinstance(body, str):
-        body = body.encode()
-    elif not isinstance(body, (bytes, bytearray)):
-        body = body.read() if hasattr(body, "read") else b""
     wire = WireRequest(
         method=request.method,
         target=_text(headers.get("X-Amz-Target")),
         content_type=_text(headers.get("Content-Type")),
-        body=bytes(body),
+        body=_bytes(request.body),
         region=region_of(_text(headers.get("Authorization")), request.url),
     )
     response = stub.answer(wire)
-    return AWSResponse(
-        request.url,
-        response.status_code,
-        {
-            "x-amzn-RequestId": response.request_id,
-            "Content-Type": CONTENT_TYPE,
-            "Content-Length": str(len(response.body)),
-        },
-        _Body(response.body),
-    )
+    response_headers = {
+        "x-amzn-RequestId": response.request_id,
+        "Content-Type": CONTENT_TYPE,
+        "Content-Length": str(len(response.body)),
+    }
+    return AWSResponse(request.url, response.status_code, response_headers, _Body(response.body))  # type: ignore[arg-type]
 
 
 def region_of(authorization: str | None, url: str) -> str | None:
@@ -97,6 +88,18 @@ def region_of(authorization: str | None, url: str) -> str | None:
     if len(parts) >= 3 and parts[0] == SERVICE_EVENT:
         return parts[1]
     return None
+
+
+def _bytes(body: object) -> bytes:
+    if isinstance(body, bytes):
+        return body
+    if isinstance(body, (str, bytearray)):
+        return body.encode() if isinstance(body, str) else bytes(body)
+    read = getattr(body, "read", None)
+    if read is None:
+        return b""
+    data = read()
+    return data.encode() if isinstance(data, str) else bytes(data)
 
 
 def _text(value: str | bytes | None) -> str | None:

@@ -37,9 +37,7 @@ def merge_options(base: StubOptions, keywords: Mapping[str, object], *, source: 
     """
     for name, value in keywords.items():
         if name not in OPTION_NAMES:
-            raise UsageError(
-                f"{source} got the unknown keyword {name!r}: use one of {', '.join(OPTION_NAMES)}."
-            )
+            raise UsageError(f"{source} got the unknown keyword {name!r}: use one of {', '.join(OPTION_NAMES)}.")
         if not isinstance(value, bool):
             raise UsageError(f"{source} keyword {name}={value!r} is not a bool: pass True or False.")
     return dataclasses.replace(base, **keywords)  # type: ignore[arg-type]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -14,7 +14,7 @@ from ._wire import describe, encode, error_document
 from .models import TERMINAL_STATUSES, UPLOAD_STATUSES, GetUploadStatusResponse
 
 #: One item of a script, as ``add_upload`` takes it.
-ScriptItem = Union[str, Mapping[str, Any], ServiceError]
+ScriptItem = str | Mapping[str, Any] | ServiceError
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 #: botocore reads createdDate as float epoch seconds: within these bounds it comes back to the microsecond.
@@ -42,7 +42,9 @@ class PreparedResponse:
         return describe(self.item, limit=80)
 
 
-def prepare_script(upload_id: str, script: Iterable[ScriptItem], defaults: Mapping[str, Any]) -> tuple[PreparedResponse, ...]:
+def prepare_script(
+    upload_id: str, script: Iterable[ScriptItem], defaults: Mapping[str, Any]
+) -> tuple[PreparedResponse, ...]:
     """Validate every item of ``script`` for ``upload_id`` and encode its response."""
     where = f"add_upload({describe(upload_id)})"
     if isinstance(script, (str, bytes, Mapping, ServiceError)) or not isinstance(script, Iterable):
@@ -142,9 +144,7 @@ def _validate(where: str, fields: Mapping[str, Any], *, names: Mapping[str, str]
                 problems.append(f"{name}: {detail['msg']}")
             else:
                 problems.append(f"{name}={describe(detail.get('input'))}: {detail['msg']}")
-        raise UsageError(
-            f"{where} is not a valid GetUploadStatus response: {'; '.join(problems)}."
-        ) from None
+        raise UsageError(f"{where} is not a valid GetUploadStatus response: {'; '.join(problems)}.") from None
     low, high = _CREATED_DATE_RANGE
     if not low <= model.createdDate < high:
         name = names.get("createdDate", "createdDate")

@@ -220,7 +220,7 @@ class ThingsGraphStub:
         response: Mapping[str, Any],
         body: bytes,
     ) -> WireResponse:
-        request_id = str(uuid.uuid4())  # noqa: the service's request IDs are UUIDs too
+        request_id = str(uuid.uuid4())  # the service's request IDs are UUIDs too
         error_code = response.get("__type") if status_code >= 400 else None
         self._calls.append(Call(operation, upload_id, region, document, status_code, response, error_code, request_id))
         return WireResponse(status_code, body, request_id)

@@ -97,9 +97,7 @@ def operation_of(target: str | None) -> str | Rejection:
 def check_envelope(request: WireRequest) -> Rejection | None:
     """Check the method and content type every JSON 1.1 request carries."""
     if request.method != "POST":
-        return Rejection(
-            "UnknownOperationException", f"Method {describe(request.method)} is not allowed: send POST."
-        )
+        return Rejection("UnknownOperationException", f"Method {describe(request.method)} is not allowed: send POST.")
     content_type = (request.content_type or "").split(";", 1)[0].strip().lower()
     if content_type != CONTENT_TYPE:
         return Rejection(
@@ -150,8 +148,7 @@ def check_get_upload_status(document: dict[str, Any]) -> str | Rejection:
     elif not upload_id:
         violations.insert(
             0,
-            "Value '' at 'uploadId' failed to satisfy constraint: "
-            "Member must have length greater than or equal to 1",
+            "Value '' at 'uploadId' failed to satisfy constraint: Member must have length greater than or equal to 1",
         )
     elif len(upload_id) > UPLOAD_ID_MAX:
         violations.insert(

@@ -89,7 +89,8 @@ before = boto3.client("iotthingsgraph", region_name="eu-west-1")
 with mock_thingsgraph() as stub:
     stub.add_upload("u", ["IN_PROGRESS", "SUCCEEDED"])
     during = boto3.client("iotthingsgraph", region_name="eu-west-1")
-    print(before.get_upload_status(uploadId="u")["uploadStatus"], during.get_upload_status(uploadId="u")["uploadStatus"])
+    first = before.get_upload_status(uploadId="u")["uploadStatus"]
+    print(first, during.get_upload_status(uploadId="u")["uploadStatus"])
 with mock_thingsgraph(fake_credentials=False, assert_all_consumed=False) as stub:
     stub.add_upload("u", ["SUCCEEDED"])
     try:

@@ -57,7 +57,10 @@ def test_every_way_of_making_a_client_is_answered(make: Any, created: str, no_so
         stub.add_upload("u", ["IN_PROGRESS", "SUCCEEDED"])
         client = client or make()
 
-        assert [client.get_upload_status(uploadId="u")["uploadStatus"] for _ in range(2)] == ["IN_PROGRESS", "SUCCEEDED"]
+        assert [client.get_upload_status(uploadId="u")["uploadStatus"] for _ in range(2)] == [
+            "IN_PROGRESS",
+            "SUCCEEDED",
+        ]
 
     assert len(stub.calls) == 2
     assert no_sockets == []
@@ -101,7 +104,9 @@ def test_threads_polling_several_uploads_get_each_item_once_in_order(thingsgraph
     script_length = threads_count * polls_per_thread // uploads
     for number in range(uploads):
         script = [{"uploadStatus": "IN_PROGRESS", "namespaceVersion": step} for step in range(script_length - 1)]
-        thingsgraph_stub.add_upload(f"upload-{number}", [*script, {"uploadStatus": "SUCCEEDED", "namespaceVersion": 999}])
+        thingsgraph_stub.add_upload(
+            f"upload-{number}", [*script, {"uploadStatus": "SUCCEEDED", "namespaceVersion": 999}]
+        )
     seen: dict[str, list[int]] = defaultdict(list)
     lock = threading.Lock()
     errors: list[BaseException] = []

@@ -288,13 +288,16 @@ def test_the_marker_is_registered(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("--markers")
 
     result.stdout.fnmatch_lines(
-        ["@pytest.mark.thingsgraph_stub(**options): options of the thingsgraph_stub fixture: assert_all_consumed=<bool>, "
-         "allow_invalid_requests=<bool>, fake_credentials=<bool>"]
+        [
+            "@pytest.mark.thingsgraph_stub(**options): options of the thingsgraph_stub fixture: assert_all_consumed=<bool>, "
+            "allow_invalid_requests=<bool>, fake_credentials=<bool>"
+        ]
     )
 
 
 def test_ini_keys_are_documented(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("--help")
 
-    result.stdout.fnmatch_lines(["*thingsgraph_assert_all_consumed*", "*thingsgraph_allow_invalid_requests*",
-                                 "*thingsgraph_fake_credentials*"])
+    result.stdout.fnmatch_lines(
+        ["*thingsgraph_assert_all_consumed*", "*thingsgraph_allow_invalid_requests*", "*thingsgraph_fake_credentials*"]
+    )

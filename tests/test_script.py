@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from typing import Any
 
@@ -38,7 +39,10 @@ def test_a_finished_upload_stays_finished(thingsgraph_stub: ThingsGraphStub, ter
     ("script", "label"),
     [
         (["IN_PROGRESS"], "'IN_PROGRESS'"),
-        (["SUCCEEDED", ServiceError("InternalFailureException", "boom")], "ServiceError('InternalFailureException', 'boom')"),
+        (
+            ["SUCCEEDED", ServiceError("InternalFailureException", "boom")],
+            "ServiceError('InternalFailureException', 'boom')",
+        ),
     ],
 )
 def test_a_script_that_runs_out_on_a_non_terminal_item_raises(script: list[Any], label: str) -> None:
@@ -46,10 +50,8 @@ def test_a_script_that_runs_out_on_a_non_terminal_item_raises(script: list[Any],
         stub.add_upload("upload-7", script)
         client = make_client()
         for _ in script:
-            try:
+            with contextlib.suppress(client.exceptions.ClientError):
                 client.get_upload_status(uploadId="upload-7")
-            except client.exceptions.ClientError:
-                pass
         with pytest.raises(StubError) as at_call:
             client.get_upload_status(uploadId="upload-7")
 
@@ -192,8 +194,7 @@ WHEN = "add_upload('u')"
         ),
         (
             {"script": "SUCCEEDED"},
-            f"{WHEN}: script 'SUCCEEDED' is not a sequence of items: pass a list such as ['IN_PROGRESS', "
-            "'SUCCEEDED'].",
+            f"{WHEN}: script 'SUCCEEDED' is not a sequence of items: pass a list such as ['IN_PROGRESS', 'SUCCEEDED'].",
         ),
         (
             {"script": ["SUCCEEDED"], "namespace_name": "n" * 129},
@@ -202,8 +203,7 @@ WHEN = "add_upload('u')"
         ),
         (
             {"script": ["SUCCEEDED"], "namespace_version": True},
-            f"{WHEN} is not a valid GetUploadStatus response: namespace_version=True: Input should be a valid "
-            "integer.",
+            f"{WHEN} is not a valid GetUploadStatus response: namespace_version=True: Input should be a valid integer.",
         ),
         (
             {"script": ["SUCCEEDED"], "created_date": dt.datetime(2024, 1, 1)},
@@ -217,8 +217,7 @@ WHEN = "add_upload('u')"
         ),
         (
             {"script": ["SUCCEEDED"], "region": ""},
-            f"{WHEN}: region='' is not a region name: pass one such as 'us-east-1', or None to answer in every "
-            "region.",
+            f"{WHEN}: region='' is not a region name: pass one such as 'us-east-1', or None to answer in every region.",
         ),
     ],
 )
@@ -232,10 +231,16 @@ def test_add_upload_refuses_what_the_service_would_never_send(arguments: dict[st
 @pytest.mark.parametrize(
     ("upload_id", "message"),
     [
-        ("", "add_upload('') is not a valid GetUploadStatus response: upload_id='': String should have at least 1 "
-         "character."),
-        ("x" * 41, "add_upload('xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx') is not a valid GetUploadStatus response: "
-         "upload_id='xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx': String should have at most 40 characters."),
+        (
+            "",
+            "add_upload('') is not a valid GetUploadStatus response: upload_id='': String should have at least 1 "
+            "character.",
+        ),
+        (
+            "x" * 41,
+            "add_upload('xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx') is not a valid GetUploadStatus response: "
+            "upload_id='xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx': String should have at most 40 characters.",
+        ),
         (7, "add_upload(7) is not a valid GetUploadStatus response: upload_id=7: Input should be a valid string."),
     ],
 )
@@ -261,12 +266,18 @@ def test_an_upload_is_scripted_once(thingsgraph_stub: ThingsGraphStub) -> None:
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
-        (("Nope",), "ServiceError('Nope') needs status_code=: only InvalidRequestException (400), "
-         "ResourceNotFoundException (404), InternalFailureException (500), ThrottlingException (400) have a "
-         "documented status."),
-        (("Bad Code",), "ServiceError code 'Bad Code' is not an error code: use one of InvalidRequestException, "
-         "ResourceNotFoundException, InternalFailureException, ThrottlingException, or another identifier with "
-         "status_code=."),
+        (
+            ("Nope",),
+            "ServiceError('Nope') needs status_code=: only InvalidRequestException (400), "
+            "ResourceNotFoundException (404), InternalFailureException (500), ThrottlingException (400) have a "
+            "documented status.",
+        ),
+        (
+            ("Bad Code",),
+            "ServiceError code 'Bad Code' is not an error code: use one of InvalidRequestException, "
+            "ResourceNotFoundException, InternalFailureException, ThrottlingException, or another identifier with "
+            "status_code=.",
+        ),
         (("ThrottlingException", 3), "ServiceError('ThrottlingException') message 3 is not a str: pass text."),
     ],
 )

@@ -21,8 +21,14 @@ def rewrite_request(client: Any, change: Callable[[AWSRequest], None]) -> None:
     client.meta.events.register("before-sign.iotthingsgraph.GetUploadStatus", lambda request, **_: change(request))
 
 
-def send_raw(stub: ThingsGraphStub, body: bytes, *, target: str | None = TARGET, content_type: str | None = JSON,
-             method: str = "POST") -> tuple[int, dict[str, Any]]:
+def send_raw(
+    stub: ThingsGraphStub,
+    body: bytes,
+    *,
+    target: str | None = TARGET,
+    content_type: str | None = JSON,
+    method: str = "POST",
+) -> tuple[int, dict[str, Any]]:
     response = stub.answer(WireRequest(method, target, content_type, body, "us-east-1"))
     return response.status_code, stub.calls[-1].response
 
@@ -209,6 +215,5 @@ def test_an_unstubbed_operation_raises_and_fails_the_block() -> None:
         "without the stub."
     )
     assert str(at_exit.value) == (
-        "The stub raised StubError during the test (the code under test may have caught it):\n"
-        f"- {at_call.value}"
+        f"The stub raised StubError during the test (the code under test may have caught it):\n- {at_call.value}"
     )

@@ -121,7 +121,11 @@ def test_response_fields_arrive_as_scripted(thingsgraph_stub: ThingsGraphStub) -
         "namespaceVersion": 12,
         "createdDate": CREATED,
     }
-    assert polls[1] == {**polls[0], "uploadStatus": "FAILED", "failureReason": ["Line 3: unknown type Sensor", "Line 9: missing id"]}
+    assert polls[1] == {
+        **polls[0],
+        "uploadStatus": "FAILED",
+        "failureReason": ["Line 3: unknown type Sensor", "Line 9: missing id"],
+    }
 
 
 def test_every_response_carries_its_own_request_id(thingsgraph_stub: ThingsGraphStub) -> None:
