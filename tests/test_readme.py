@@ -1,0 +1,41 @@
+"""Every Python example in README.md is complete and runs as written."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+BLOCKS = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
+TEST_BLOCKS = [block for block in BLOCKS if "def test_" in block]
+SCRIPT_BLOCKS = [block for block in BLOCKS if "def test_" not in block and "pytestmark" not in block]
+
+
+def test_the_readme_has_examples() -> None:
+    assert len(TEST_BLOCKS) >= 4
+    assert len(SCRIPT_BLOCKS) >= 1
+
+
+@pytest.mark.parametrize("block", TEST_BLOCKS, ids=[f"test-block-{n}" for n in range(len(TEST_BLOCKS))])
+def test_readme_tests_pass(pytester: pytest.Pytester, block: str) -> None:
+    pytester.makepyfile(test_readme_example=block)
+
+    result = pytester.runpytest("-p", "no:randomly")
+
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("passed", 0) >= 1, result.stdout.str()
+    assert set(outcomes) <= {"passed", "warnings"}, result.stdout.str()
+
+
+@pytest.mark.parametrize("block", SCRIPT_BLOCKS, ids=[f"script-block-{n}" for n in range(len(SCRIPT_BLOCKS))])
+def test_readme_scripts_run(block: str) -> None:
+    exec(compile(block, str(README), "exec"), {"__name__": "readme_example"})
+
+
+def test_the_ci_command_is_the_readme_command() -> None:
+    text = README.read_text()
+    command = text.split("<!-- test-command -->\n```bash\n", 1)[1].split("\n", 1)[0]
+    assert command == "python3 -m pip install tox && python3 -m tox"
+    assert "<!-- test-command -->" in (README.parent / ".ci" / "run").read_text()
