@@ -91,21 +91,27 @@ def region_of(authorization: str | None, url: str) -> str | None:
 
 
 def _bytes(body: object) -> bytes:
+    """The body as sent; text that is not UTF-8 stays undecodable, as it would on the wire."""
     if isinstance(body, bytes):
         return body
-    if isinstance(body, (str, bytearray)):
-        return body.encode() if isinstance(body, str) else bytes(body)
+    if isinstance(body, bytearray):
+        return bytes(body)
+    if isinstance(body, str):
+        return body.encode("utf-8", "surrogatepass")
     read = getattr(body, "read", None)
-    if read is None:
-        return b""
-    data = read()
-    return data.encode() if isinstance(data, str) else bytes(data)
+    return _bytes(read()) if read is not None else b""
 
 
-def _text(value: str | bytes | None) -> str | None:
+def _text(value: object) -> str | None:
+    """A header value as text: botocore may hold bytes, str, or an email Header object."""
+    if value is None or isinstance(value, str):
+        return value
     if isinstance(value, bytes):
         return value.decode("utf-8", "replace")
-    return value
+    try:
+        return str(value)
+    except UnicodeError:  # a str value with a lone surrogate, which no HTTP header can carry
+        return "<header value that is not text>"
 
 
 class _Body:

@@ -64,8 +64,12 @@ class Rejection:
 
 
 def encode(document: dict[str, Any]) -> bytes:
-    """Encode a JSON body as the service does: compact UTF-8."""
-    return json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode()
+    """Encode a JSON body as the service does: compact UTF-8 (escaped where text is not UTF-8)."""
+    text = json.dumps(document, separators=(",", ":"), ensure_ascii=False)
+    try:
+        return text.encode()
+    except UnicodeEncodeError:  # a lone surrogate, say, from a request's uploadId
+        return json.dumps(document, separators=(",", ":")).encode()
 
 
 def error_document(code: str, message: str) -> dict[str, Any]:
@@ -136,7 +140,7 @@ def check_get_upload_status(document: dict[str, Any]) -> str | Rejection:
     if upload_id is not None and not isinstance(upload_id, str):
         return Rejection(
             "SerializationException",
-            f"Value {describe(upload_id)} at 'uploadId' is {_json_type(upload_id)}: send a JSON string.",
+            f"Value {describe_json(upload_id)} at 'uploadId' is {_json_type(upload_id)}: send a JSON string.",
         )
     violations = [
         f"Member {describe(name)} is not part of GetUploadStatusRequest: send uploadId only"
@@ -163,9 +167,17 @@ def check_get_upload_status(document: dict[str, Any]) -> str | Rejection:
     )
 
 
+def describe_json(value: object, limit: int = 60) -> str:
+    """A decoded JSON value as JSON text, shortened for messages when it is long."""
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= limit else f"{text[: limit - 1]}…"
+
+
 def _json_type(value: object) -> str:
-    if isinstance(value, bool) or value is None:
-        return json.dumps(value)
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
     if isinstance(value, (int, float)):
         return "a number"
     if isinstance(value, list):

@@ -1,0 +1,122 @@
+"""Reliability: nothing leaks out of a test, threads are served exactly once, teardown always runs."""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+
+import pytest
+from helpers import make_client
+
+from pytest_thingsgraph import ThingsGraphStub
+
+LEAK_CHECK = """
+import os, sys
+import boto3
+import botocore.handlers
+import pytest
+from botocore.config import Config
+from pytest_thingsgraph import ServiceError
+import pytest_thingsgraph._activation as activation
+
+BEFORE = {}
+
+def client():
+    return boto3.client("iotthingsgraph", region_name="us-east-1", config=Config(retries={"total_max_attempts": 1}))
+
+def snapshot():
+    environment = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}  # pytest's own, per test
+    return environment, list(botocore.handlers.BUILTIN_HANDLERS), list(sys.meta_path)
+
+class Boom(BaseException):
+    pass
+
+def test_0_record_state():
+    BEFORE["state"] = snapshot()
+
+def test_1_passes(thingsgraph_stub):
+    thingsgraph_stub.add_upload("u", ["SUCCEEDED"])
+    client().get_upload_status(uploadId="u")
+
+def test_2_fails(thingsgraph_stub):
+    thingsgraph_stub.add_upload("u", ["SUCCEEDED"])
+    assert False, "the test body failed"
+
+def test_3_raises(thingsgraph_stub):
+    raise RuntimeError("the code under test raised")
+
+def test_4_raises_base_exception(thingsgraph_stub):
+    raise Boom("a BaseException that is not an Exception")
+
+def test_5_teardown_check_fails(thingsgraph_stub):
+    thingsgraph_stub.add_upload("u", ["IN_PROGRESS", "SUCCEEDED"])
+
+def test_6_nothing_left_behind(monkeypatch):
+    assert activation.active() is None
+    assert snapshot() == BEFORE["state"]
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "example-secret")
+    one_attempt = Config(retries={"total_max_attempts": 1})
+    c = boto3.Session().client("iotthingsgraph", region_name="us-east-1", config=one_attempt)
+    answered = []
+    c.meta.events.register("before-send.iotthingsgraph", lambda request, **kw: answered.append(request) or 0)
+    with pytest.raises(Exception):
+        c.get_upload_status(uploadId="u")
+    assert len(answered) == 1, "the request went past the stub's handler to the test's own"
+"""
+
+
+def test_nothing_leaks_from_a_test_that_passed_failed_raised_or_failed_teardown(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_leaks=LEAK_CHECK)
+
+    result = pytester.runpytest("-v", "-p", "no:randomly", "-p", "no:xdist")
+
+    result.assert_outcomes(passed=4, failed=3, errors=1)  # test_5 passes its call, then errors at teardown
+    result.stdout.fnmatch_lines(
+        [
+            "*test_1_passes PASSED*",
+            "*test_2_fails FAILED*",
+            "*test_3_raises FAILED*",
+            "*test_4_raises_base_exception FAILED*",
+            "*test_5_teardown_check_fails ERROR*",
+            "*test_6_nothing_left_behind PASSED*",
+        ]
+    )
+
+
+def test_16_threads_x_200_polls_over_8_uploads_serve_each_item_once_in_order(thingsgraph_stub: ThingsGraphStub) -> None:
+    threads_count, polls_per_thread, uploads = 16, 200, 8
+    per_upload = threads_count * polls_per_thread // uploads
+    for number in range(uploads):
+        script = [{"uploadStatus": "IN_PROGRESS", "namespaceVersion": step} for step in range(per_upload - 1)]
+        thingsgraph_stub.add_upload(
+            f"upload-{number}", [*script, {"uploadStatus": "SUCCEEDED", "namespaceVersion": -1}]
+        )
+    clients = [make_client() for _ in range(threads_count)]
+    seen: dict[str, list[int]] = defaultdict(list)
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+
+    def poll(thread_number: int) -> None:
+        try:
+            for step in range(polls_per_thread):
+                upload_id = f"upload-{(thread_number + step) % uploads}"
+                version = clients[thread_number].get_upload_status(uploadId=upload_id)["namespaceVersion"]
+                with lock:
+                    seen[upload_id].append(version)
+        except BaseException as error:  # pragma: no cover - reported by the assertion below
+            errors.append(error)
+
+    threads = [threading.Thread(target=poll, args=(number,)) for number in range(threads_count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    calls = thingsgraph_stub.calls
+    assert len(calls) == 3_200
+    for number in range(uploads):
+        served = [c.response["namespaceVersion"] for c in calls if c.upload_id == f"upload-{number}"]
+        assert served == [*range(per_upload - 1), -1], f"upload-{number} was not served in script order"
+        assert sorted(seen[f"upload-{number}"]) == sorted(served)
