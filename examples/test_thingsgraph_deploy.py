@@ -24,7 +24,7 @@ from thingsgraph_deploy import (
 )
 
 from pytest_thingsgraph import ServiceError, ThingsGraphStub, mock_thingsgraph
-from pytest_thingsgraph.strategies import scripts, service_errors, upload_ids
+from pytest_thingsgraph.strategies import scripts, upload_ids
 
 REGION = "us-east-1"
 UPLOAD_ID = "upload-0001"
@@ -198,14 +198,14 @@ def test_times_out_after_a_last_poll_at_the_deadline(
 
 VERSION = 42
 REASONS = ["Entity acme:Lamp failed validation"]
-# botocore retries these two itself; what is left after its retries the poller must absorb.
-TRANSIENT_ERRORS = service_errors(codes=["ThrottlingException", "InternalFailureException"])
 
 
 # 50 examples: about half a second (each drives ~6 botocore calls). No per-example deadline: a cold
 # first example can be slow on a busy CI machine.
 @settings(max_examples=50, deadline=None)
-@given(upload_id=upload_ids(), script=scripts(errors=TRANSIENT_ERRORS))
+# scripts() puts the transient errors (ThrottlingException, InternalFailureException) between polls: botocore
+# retries them itself, and what is left after its retries the poller must absorb.
+@given(upload_id=upload_ids(), script=scripts())
 def test_contract_the_poller_ends_as_the_script_does(
     no_retry_client: UploadStatusClient, upload_id: str, script: list[str | Mapping[str, Any] | ServiceError]
 ) -> None:

@@ -40,6 +40,7 @@ from .models import UPLOAD_STATUSES, UploadStatus
 
 __all__ = [
     "INVALID_REQUEST_KINDS",
+    "TRANSIENT_ERRORS",
     "InvalidRequestKind",
     "JSONValue",
     "created_dates",
@@ -189,6 +190,10 @@ def get_upload_status_responses(
     )
 
 
+#: The documented errors a poll may meet while an upload is in progress; botocore retries both.
+TRANSIENT_ERRORS: tuple[str, ...] = ("ThrottlingException", "InternalFailureException")
+
+
 def service_errors(*, codes: Sequence[str] | None = None) -> st.SearchStrategy[ServiceError]:
     """Generate :class:`~pytest_thingsgraph.ServiceError` script items for the documented errors.
 
@@ -267,11 +272,13 @@ def scripts(
     for code that gives up (the stub raises StubError if it polls past the end).
 
     Before each status come up to ``max_consecutive_errors`` service errors:
-    from :func:`service_errors` with ``errors=True``, from the strategy given,
-    or none with ``errors=False``. Each item is one HTTP attempt, so
-    botocore's retries consume the retryable ones (``ThrottlingException`` and
-    ``InternalFailureException``); the default of 2 lets botocore's standard
-    mode (3 attempts) always get past them.
+    with ``errors=True`` the transient ones a service answers while an upload
+    is in progress (``ThrottlingException`` and ``InternalFailureException``,
+    which botocore retries), from the strategy given (say
+    ``service_errors()`` for all four documented errors), or none with
+    ``errors=False``. Each item is one HTTP attempt, so botocore's retries
+    consume them; the default of 2 lets botocore's standard mode (3 attempts)
+    always get past them.
     Shrinks towards ``["SUCCEEDED"]`` (``["IN_PROGRESS"]`` with ``terminal=False``).
     """
     _check_int("scripts", "max_polls", max_polls, minimum=1)
@@ -279,7 +286,7 @@ def scripts(
     _check_bool("scripts", "terminal", terminal)
     error_items: st.SearchStrategy[ServiceError] | None
     if isinstance(errors, bool):
-        error_items = service_errors() if errors else None
+        error_items = service_errors(codes=TRANSIENT_ERRORS) if errors else None
     elif isinstance(errors, st.SearchStrategy):
         error_items = errors
     else:
