@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from importlib.abc import Loader, MetaPathFinder
 from importlib.machinery import ModuleSpec
 from types import ModuleType
@@ -25,8 +25,6 @@ if TYPE_CHECKING:
 _lock = threading.Lock()
 _active: ThingsGraphStub | None = None
 _active_owner = ""
-
-_HANDLERS_MODULE = "botocore.handlers"
 
 
 def active() -> ThingsGraphStub | None:
@@ -66,29 +64,31 @@ def deactivate(stub: ThingsGraphStub) -> None:
 
 
 class _RegisteringLoader(Loader):
-    """Runs botocore.handlers as usual, then adds the stub's handlers to its table."""
+    """Runs a module as usual, then wires the stub into it."""
 
-    def __init__(self, loader: Loader) -> None:
+    def __init__(self, loader: Loader, wire: Callable[[ModuleType], None]) -> None:
         self._loader = loader
+        self._wire = wire
 
     def create_module(self, spec: ModuleSpec) -> ModuleType | None:
         return self._loader.create_module(spec)
 
     def exec_module(self, module: ModuleType) -> None:
         self._loader.exec_module(module)
-        _register(module)
+        self._wire(module)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._loader, name)
 
 
-class _BotocoreHandlersFinder(MetaPathFinder):
-    """Wraps the loader of ``botocore.handlers``, each time it is imported afresh."""
+class _WiringFinder(MetaPathFinder):
+    """Wraps the loaders of ``botocore.handlers`` and ``requests.sessions``, each time they are imported afresh."""
 
     def find_spec(
         self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
     ) -> ModuleSpec | None:
-        if fullname != _HANDLERS_MODULE:
+        wire = _WIRING.get(fullname)
+        if wire is None:
             return None
         for finder in sys.meta_path:
             if finder is self:
@@ -97,27 +97,44 @@ class _BotocoreHandlersFinder(MetaPathFinder):
             spec: ModuleSpec | None = find_spec(fullname, path, target) if find_spec is not None else None
             if spec is not None:
                 if spec.loader is not None and hasattr(spec.loader, "exec_module"):
-                    spec.loader = _RegisteringLoader(spec.loader)
+                    spec.loader = _RegisteringLoader(spec.loader, wire)
                 return spec
         return None
 
 
-_finder = _BotocoreHandlersFinder()
+_finder = _WiringFinder()
 
 
-def _register(handlers_module: ModuleType) -> None:
-    # import_module, not "from . import": botocore may have been imported afresh (pytester's
-    # inner sessions drop the modules they imported), and the adapter must bind to the new one.
-    adapter = importlib.import_module(f"{__package__}._botocore")
-    if adapter.botocore is not sys.modules.get("botocore"):
+def _adapter(name: str) -> ModuleType:
+    # import_module, not "from . import": botocore or requests may have been imported afresh
+    # (pytester's inner sessions drop the modules they imported), and the adapter must bind
+    # to the new one.
+    adapter = importlib.import_module(f"{__package__}.{name}")
+    library = name.strip("_")
+    if getattr(adapter, library, None) is not sys.modules.get(library):
         adapter = importlib.reload(adapter)
-    adapter.register(handlers_module)
+    return adapter
+
+
+def _wire_botocore(handlers_module: ModuleType) -> None:
+    _adapter("_botocore").register(handlers_module)
+
+
+def _wire_requests(sessions_module: ModuleType) -> None:
+    _adapter("_requests").install(sessions_module)
+
+
+_WIRING: dict[str, Callable[[ModuleType], None]] = {
+    "botocore.handlers": _wire_botocore,
+    "requests.sessions": _wire_requests,
+}
 
 
 def install() -> None:
-    """Route Things Graph requests of every botocore session made from now on to the active stub."""
+    """Route Things Graph requests of botocore sessions and requests made from now on to the active stub."""
     if _finder not in sys.meta_path:
         sys.meta_path.insert(0, _finder)
-    module = sys.modules.get(_HANDLERS_MODULE)
-    if module is not None:
-        _register(module)
+    for name, wire in _WIRING.items():
+        module = sys.modules.get(name)
+        if module is not None:
+            wire(module)

@@ -17,7 +17,7 @@ from botocore.awsrequest import AWSPreparedRequest, AWSRequest, AWSResponse
 from botocore.credentials import Credentials
 
 from ._activation import active
-from ._wire import CONTENT_TYPE, WireRequest
+from ._wire import CONTENT_TYPE, WireRequest, region_of
 
 SERVICE_EVENT = "iotthingsgraph"
 FAKE_CREDENTIALS = Credentials("ASIATHINGSGRAPHSTUB0", "thingsgraph-stub-fake-secret", "thingsgraph-stub-fake-token")
@@ -73,21 +73,6 @@ def answer(request: AWSPreparedRequest, **_: Any) -> AWSResponse | None:
         "Content-Length": str(len(response.body)),
     }
     return AWSResponse(request.url, response.status_code, response_headers, _Body(response.body))  # type: ignore[arg-type]
-
-
-def region_of(authorization: str | None, url: str) -> str | None:
-    """The region a request was signed for (SigV4 credential scope), else the endpoint's."""
-    if authorization:
-        start = authorization.find("Credential=")
-        if start != -1:
-            scope = authorization[start + len("Credential=") :].split(",", 1)[0].split("/")
-            if len(scope) == 5:
-                return scope[2]
-    host = url.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
-    parts = host.split(".")
-    if len(parts) >= 3 and parts[0] == SERVICE_EVENT:
-        return parts[1]
-    return None
 
 
 def _bytes(body: object) -> bytes:

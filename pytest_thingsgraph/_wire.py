@@ -12,6 +12,7 @@ from typing import Any
 
 TARGET_PREFIX = "IotThingsGraphFrontEndService."
 CONTENT_TYPE = "application/x-amz-json-1.1"
+ENDPOINT_PREFIX = "iotthingsgraph"
 GET_UPLOAD_STATUS = "GetUploadStatus"
 UPLOAD_ID_MAX = 40
 
@@ -61,6 +62,21 @@ class Rejection:
     error_code: str
     message: str
     status_code: int = 400
+
+
+def region_of(authorization: str | None, url: str) -> str | None:
+    """The region a request was signed for (SigV4 credential scope), else the endpoint's."""
+    if authorization:
+        start = authorization.find("Credential=")
+        if start != -1:
+            scope = authorization[start + len("Credential=") :].split(",", 1)[0].split("/")
+            if len(scope) == 5:
+                return scope[2]
+    host = url.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
+    parts = host.split(".")
+    if len(parts) >= 3 and parts[0] == ENDPOINT_PREFIX:
+        return parts[1]
+    return None
 
 
 def encode(document: dict[str, Any]) -> bytes:
