@@ -66,7 +66,7 @@ def test_every_way_of_making_a_client_is_answered(make: Any, created: str, no_so
     assert no_sockets == []
 
 
-def test_no_request_leaves_the_process(no_sockets: list[Any]) -> None:
+def test_0_sockets_opened_for_stubbed_unknown_unstubbed_and_invalid_calls(no_sockets: list[Any]) -> None:
     with mock_thingsgraph(allow_invalid_requests=True) as stub:
         stub.add_upload("u", ["SUCCEEDED"])
         client = make_client()

@@ -403,9 +403,9 @@ GET_UPLOAD_STATUS_MODEL = (
 )
 
 
-@settings(max_examples=examples(200))
+@settings(max_examples=examples(2_000))
 @given(request=prepared_requests(), pinned=st.booleans())
-def test_the_request_handler_only_gives_documented_answers(request: Any, pinned: bool) -> None:
+def test_2000_fuzzed_wire_requests_only_get_documented_answers(request: Any, pinned: bool) -> None:
     """Nothing but an AWSResponse comes back, whose body botocore parses.
 
     The one exception that may escape is StubError, and only for a valid target
