@@ -1,17 +1,22 @@
 """The only module that touches botocore's internals.
 
-Three handlers join botocore's built-in handler table, so every session (and
+Four handlers join botocore's built-in handler table, so every session (and
 every client it makes) carries them. With no stub active each returns ``None``
-at once and botocore goes on as if they were not there.
+at once and botocore goes on as if they were not there. For ``instant_retries``,
+``botocore.endpoint`` sees the time module through :class:`_EndpointTime`,
+which skips only the retry sleeps of stubbed Things Graph calls.
 """
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
 from types import ModuleType
 from typing import Any
 
 import botocore
+import botocore.endpoint
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSPreparedRequest, AWSRequest, AWSResponse
 from botocore.credentials import Credentials
@@ -31,9 +36,12 @@ def register(handlers_module: ModuleType) -> None:
         (f"choose-signer.{SERVICE_EVENT}", choose_signer),
         (f"before-sign.{SERVICE_EVENT}", sign_with_fake_credentials),
         (f"before-send.{SERVICE_EVENT}", answer),
+        ("needs-retry", note_retry),
     ):
         if spec not in table:
             table.append(spec)
+    if not isinstance(getattr(botocore.endpoint, "time", None), _EndpointTime):
+        setattr(botocore.endpoint, "time", _EndpointTime())  # noqa: B010 - not a name botocore's stubs declare
 
 
 def choose_signer(signature_version: Any, context: dict[str, Any], **_: Any) -> Any:
@@ -73,6 +81,31 @@ def answer(request: AWSPreparedRequest, **_: Any) -> AWSResponse | None:
         "Content-Length": str(len(response.body)),
     }
     return AWSResponse(request.url, response.status_code, response_headers, _Body(response.body))  # type: ignore[arg-type]
+
+
+_retry = threading.local()
+
+
+def note_retry(event_name: str, **_: Any) -> None:
+    """On every service's needs-retry event: whether the sleep that may follow is a stubbed call's."""
+    stub = active()
+    instant = stub is not None and stub.options.instant_retries and event_name.startswith("needs-retry.iotthingsgraph.")
+    _retry.stub = stub if instant else None
+
+
+class _EndpointTime:
+    """The time module as botocore.endpoint sees it: a stubbed call's retry delay is recorded, not slept."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(time, name)
+
+    def sleep(self, seconds: float) -> None:
+        stub = getattr(_retry, "stub", None)
+        if stub is None:
+            time.sleep(seconds)
+            return
+        _retry.stub = None
+        stub.record_retry_delay(seconds)
 
 
 def _bytes(body: object) -> bytes:

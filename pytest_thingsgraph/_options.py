@@ -19,6 +19,8 @@ class StubOptions:
     allow_invalid_requests: bool = False
     #: Sign stubbed requests with fake credentials, never the machine's own.
     fake_credentials: bool = True
+    #: Skip botocore's sleeps before retrying stubbed calls; the stub records the delays.
+    instant_retries: bool = True
 
 
 OPTION_NAMES: tuple[str, ...] = tuple(field.name for field in dataclasses.fields(StubOptions))
@@ -27,6 +29,7 @@ OPTION_HELP: dict[str, str] = {
     "assert_all_consumed": "fail at teardown if an upload's script was not served to its end (default true)",
     "allow_invalid_requests": "answer invalid Things Graph requests without failing the test (default false)",
     "fake_credentials": "sign stubbed Things Graph requests with fake credentials (default true)",
+    "instant_retries": "skip botocore's sleeps before retrying stubbed Things Graph calls (default true)",
 }
 
 

@@ -81,6 +81,7 @@ class ThingsGraphStub:
         self._calls: list[Call] = []
         self._problems = _Problems()
         self._requests_seen = 0
+        self._retry_delays: list[float] = []
 
     @property
     def options(self) -> StubOptions:
@@ -92,6 +93,20 @@ class ThingsGraphStub:
         """Every request answered so far, in order (a copy)."""
         with self._lock:
             return list(self._calls)
+
+    @property
+    def retry_delays(self) -> list[float]:
+        """The delays, in seconds, botocore asked to sleep before retrying stubbed calls (a copy).
+
+        With ``instant_retries`` (the default) it did not sleep them.
+        """
+        with self._lock:
+            return list(self._retry_delays)
+
+    def record_retry_delay(self, seconds: float) -> None:
+        """Note a retry delay botocore asked for; called from botocore's retry loop."""
+        with self._lock:
+            self._retry_delays.append(seconds)
 
     def add_upload(
         self,
@@ -139,12 +154,13 @@ class ThingsGraphStub:
         _activation.deactivate(self)
 
     def reset(self) -> None:
-        """Forget every script, call and problem (for examples that share one stub)."""
+        """Forget every script, call, retry delay and problem (for examples that share one stub)."""
         with self._lock:
             self._uploads.clear()
             self._calls.clear()
             self._problems = _Problems()
             self._requests_seen = 0
+            self._retry_delays.clear()
 
     def answer(self, request: WireRequest) -> WireResponse:
         """Answer one HTTP attempt; raise :class:`StubError` where the stub cannot."""

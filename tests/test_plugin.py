@@ -203,10 +203,10 @@ def test_a_wrong_marker_keyword_fails_with_its_name(pytester: pytest.Pytester) -
     result.stdout.fnmatch_lines(
         [
             "@pytest.mark.thingsgraph_stub got the unknown keyword 'assert_all_consumd': use one of "
-            "assert_all_consumed, allow_invalid_requests, fake_credentials.",
+            "assert_all_consumed, allow_invalid_requests, fake_credentials, instant_retries.",
             "@pytest.mark.thingsgraph_stub keyword allow_invalid_requests='yes' is not a bool: pass True or False.",
             "@pytest.mark.thingsgraph_stub got positional arguments (False,): pass keywords, one of "
-            "assert_all_consumed, allow_invalid_requests, fake_credentials.",
+            "assert_all_consumed, allow_invalid_requests, fake_credentials, instant_retries.",
         ],
         consecutive=False,
     )
@@ -290,7 +290,7 @@ def test_the_marker_is_registered(pytester: pytest.Pytester) -> None:
     result.stdout.fnmatch_lines(
         [
             "@pytest.mark.thingsgraph_stub(**options): options of the thingsgraph_stub fixture: assert_all_consumed=<bool>, "
-            "allow_invalid_requests=<bool>, fake_credentials=<bool>"
+            "allow_invalid_requests=<bool>, fake_credentials=<bool>, instant_retries=<bool>"
         ]
     )
 
