@@ -21,6 +21,8 @@ class StubOptions:
     fake_credentials: bool = True
     #: Skip botocore's sleeps before retrying stubbed calls; the stub records the delays.
     instant_retries: bool = True
+    #: Parse uploaded GraphQL with graphql-core; an upload that does not parse ends FAILED.
+    validate_definitions: bool = False
 
 
 OPTION_NAMES: tuple[str, ...] = tuple(field.name for field in dataclasses.fields(StubOptions))
@@ -30,6 +32,7 @@ OPTION_HELP: dict[str, str] = {
     "allow_invalid_requests": "answer invalid Things Graph requests without failing the test (default false)",
     "fake_credentials": "sign stubbed Things Graph requests with fake credentials (default true)",
     "instant_retries": "skip botocore's sleeps before retrying stubbed Things Graph calls (default true)",
+    "validate_definitions": "parse uploaded GraphQL with graphql-core; uploads that do not parse fail (default false)",
 }
 
 

@@ -56,7 +56,7 @@ class StubAdapter(BaseAdapter):
         self._fallback = fallback
 
     def send(self, request: PreparedRequest, stream: bool = False, timeout: Any = None, verify: Any = True,
-             cert: Any = None, proxies: dict[str, str] | None = None) -> Response:  # fmt: skip
+             cert: Any = None, proxies: Any = None) -> Response:  # fmt: skip
         stub = active()
         headers = request.headers
         if stub is None or "X-Amz-Target" not in headers:

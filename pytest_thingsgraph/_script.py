@@ -96,10 +96,15 @@ def response_defaults(
     return fields
 
 
+def prepare_error(error: ServiceError) -> PreparedResponse:
+    """The JSON 1.1 error answer of a :class:`ServiceError`."""
+    document = error_document(error.code, error.message)
+    return PreparedResponse(error, error.status_code, document, encode(document), error.code, None)
+
+
 def _prepare_item(where: str, item: object, defaults: Mapping[str, Any]) -> PreparedResponse:
     if isinstance(item, ServiceError):
-        document = error_document(item.code, item.message)
-        return PreparedResponse(item, item.status_code, document, encode(document), item.code, None)
+        return prepare_error(item)
     base = dict(defaults)
     failure_reason = base.pop("failureReason", None)
     if isinstance(item, str):

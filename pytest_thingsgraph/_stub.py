@@ -7,22 +7,25 @@ import functools
 import inspect
 import threading
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, TypeVar
 
-from . import _activation
-from ._errors import StubError, UsageError
+from . import _activation, _definitions
+from ._errors import ServiceError, StubError, UsageError
 from ._options import OPTION_NAMES, StubOptions, merge_options
-from ._script import PreparedResponse, ScriptItem, prepare_script, response_defaults
+from ._script import PreparedResponse, ScriptItem, prepare_error, prepare_script, response_defaults
 from ._wire import (
     GET_UPLOAD_STATUS,
+    UPLOAD_ENTITY_DEFINITIONS,
     Rejection,
     WireRequest,
     WireResponse,
     check_envelope,
     check_get_upload_status,
+    check_upload_entity_definitions,
     decode_body,
     describe,
     encode,
@@ -59,10 +62,26 @@ class _Upload:
     region: str | None
     items: tuple[PreparedResponse, ...]
     served: int = 0
+    scripted: bool = True  # False for an upload nobody queued: the teardown check leaves it alone
 
     def left(self) -> tuple[PreparedResponse, ...]:
         """Items not yet served; a terminal last item counts as served once it was."""
         return self.items[self.served :]
+
+
+@dataclass(frozen=True, slots=True)
+class _PendingUpload:
+    """What the next UploadEntityDefinitions call creates."""
+
+    upload_id: str
+    items: tuple[PreparedResponse, ...]
+    defaults: Mapping[str, Any]
+
+    def label(self) -> str:
+        return f"upload {self.upload_id!r} with script " + ", ".join(item.label() for item in self.items)
+
+
+_DEFAULT_SCRIPT = ("IN_PROGRESS", "SUCCEEDED")
 
 
 @dataclass(slots=True)
@@ -76,8 +95,11 @@ class ThingsGraphStub:
 
     def __init__(self, options: StubOptions | None = None) -> None:
         self._options = options or StubOptions()
+        if self._options.validate_definitions:
+            _definitions.require_graphql()
         self._lock = threading.Lock()
         self._uploads: dict[str, _Upload] = {}
+        self._pending: deque[_PendingUpload | PreparedResponse] = deque()
         self._calls: list[Call] = []
         self._problems = _Problems()
         self._requests_seen = 0
@@ -140,12 +162,61 @@ class ThingsGraphStub:
             )
         items = prepare_script(upload_id, script, defaults)
         with self._lock:
-            if upload_id in self._uploads:
-                raise UsageError(
-                    f"add_upload({describe(upload_id)}): the upload already has a script: "
-                    "put every answer in one script, or call reset() first."
-                )
+            self._refuse_known(f"add_upload({describe(upload_id)})", upload_id)
             self._uploads[upload_id] = _Upload(upload_id, region, items)
+
+    def on_upload_entity_definitions(
+        self,
+        script: Iterable[ScriptItem] | ServiceError = _DEFAULT_SCRIPT,
+        *,
+        upload_id: str | None = None,
+        namespace_name: str | None = None,
+        namespace_arn: str | None = None,
+        namespace_version: int | None = None,
+        created_date: dt.datetime | None = None,
+        failure_reason: Sequence[str] | None = None,
+    ) -> str | None:
+        """Queue what the next UploadEntityDefinitions call (one HTTP attempt) answers.
+
+        A script creates an upload, ``upload_id`` or a fresh UUID (returned), whose
+        GetUploadStatus answers follow ``script`` in the region of the call; the
+        keywords are its defaults, as for :meth:`add_upload`. A
+        :class:`ServiceError` answers the call itself with that error (returns
+        ``None``). With nothing queued, a call creates an upload that answers
+        ``["IN_PROGRESS", "SUCCEEDED"]``.
+        """
+        if isinstance(script, ServiceError):
+            if upload_id is not None:
+                raise UsageError(
+                    f"on_upload_entity_definitions({script!r}): upload_id={describe(upload_id)} creates no upload "
+                    "when the call answers an error: leave upload_id out."
+                )
+            with self._lock:
+                self._pending.append(prepare_error(script))
+            return None
+        new_id = str(uuid.uuid4()) if upload_id is None else upload_id
+        defaults = response_defaults(
+            new_id,
+            namespace_name=namespace_name,
+            namespace_arn=namespace_arn,
+            namespace_version=namespace_version,
+            created_date=created_date,
+            failure_reason=failure_reason,
+        )
+        items = prepare_script(new_id, script, defaults)
+        with self._lock:
+            self._refuse_known(f"on_upload_entity_definitions(upload_id={describe(new_id)})", new_id)
+            self._pending.append(_PendingUpload(new_id, items, defaults))
+        return new_id
+
+    def _refuse_known(self, where: str, upload_id: str) -> None:
+        known = upload_id in self._uploads or any(
+            isinstance(entry, _PendingUpload) and entry.upload_id == upload_id for entry in self._pending
+        )
+        if known:
+            raise UsageError(
+                f"{where}: the upload already has a script: put every answer in one script, or call reset() first."
+            )
 
     def _start(self, owner: str) -> None:
         _activation.activate(self, owner)
@@ -157,6 +228,7 @@ class ThingsGraphStub:
         """Forget every script, call, retry delay and problem (for examples that share one stub)."""
         with self._lock:
             self._uploads.clear()
+            self._pending.clear()
             self._calls.clear()
             self._problems = _Problems()
             self._requests_seen = 0
@@ -173,17 +245,19 @@ class ThingsGraphStub:
             rejection = check_envelope(request)
             if rejection is not None:
                 return self._reject(number, operation, request, None, rejection)
-            if operation != GET_UPLOAD_STATUS:
+            if operation not in (GET_UPLOAD_STATUS, UPLOAD_ENTITY_DEFINITIONS):
                 message = (
                     f"Things Graph operation {operation} (request {number}) is not stubbed: "
-                    "pytest-thingsgraph answers GetUploadStatus only. Keep the code under test "
-                    f"from calling {operation} in this test, or run it without the stub."
+                    "pytest-thingsgraph answers GetUploadStatus and UploadEntityDefinitions only. Keep the code "
+                    f"under test from calling {operation} in this test, or run it without the stub."
                 )
                 self._problems.stub_errors.append(message)
                 raise StubError(message)
             document = decode_body(request.body)
             if isinstance(document, Rejection):
                 return self._reject(number, operation, request, None, document)
+            if operation == UPLOAD_ENTITY_DEFINITIONS:
+                return self._create_upload(number, request, document)
             upload_id = check_get_upload_status(document)
             if isinstance(upload_id, Rejection):
                 return self._reject(number, operation, request, document, upload_id)
@@ -209,6 +283,41 @@ class ThingsGraphStub:
             return self._record(
                 operation, upload_id, request.region, document, item.status_code, item.document, item.body
             )
+
+    def _create_upload(self, number: int, request: WireRequest, document: dict[str, Any]) -> WireResponse:
+        rejection = check_upload_entity_definitions(document)
+        if rejection is not None:
+            return self._reject(number, UPLOAD_ENTITY_DEFINITIONS, request, document, rejection)
+        entry = self._pending.popleft() if self._pending else None
+        if isinstance(entry, PreparedResponse):
+            return self._record(
+                UPLOAD_ENTITY_DEFINITIONS, None, request.region, document, entry.status_code, entry.document, entry.body
+            )
+        scripted = entry is not None
+        if entry is None:
+            upload_id = str(uuid.uuid4())
+            defaults = response_defaults(
+                upload_id,
+                namespace_name=None,
+                namespace_arn=None,
+                namespace_version=None,
+                created_date=None,
+                failure_reason=None,
+            )
+            entry = _PendingUpload(upload_id, prepare_script(upload_id, _DEFAULT_SCRIPT, defaults), defaults)
+        items = entry.items
+        text = (document.get("document") or {}).get("text")
+        if self._options.validate_definitions and text is not None:
+            reasons = _definitions.syntax_errors(text)
+            if reasons:
+                polls = [item.item for item in items if item.upload_status not in ("SUCCEEDED", "FAILED")]
+                final = {"uploadStatus": "FAILED", "failureReason": reasons}
+                items = prepare_script(entry.upload_id, [*polls, final], entry.defaults)
+        self._uploads[entry.upload_id] = _Upload(entry.upload_id, request.region, items, scripted=scripted)
+        response = {"uploadId": entry.upload_id}
+        return self._record(
+            UPLOAD_ENTITY_DEFINITIONS, entry.upload_id, request.region, document, 200, response, encode(response)
+        )
 
     def _reject(
         self,
@@ -245,8 +354,16 @@ class ThingsGraphStub:
         """The teardown report: one section per failed check, each ending with its fix."""
         with self._lock:
             unconsumed = [upload for upload in self._uploads.values() if _unconsumed(upload)]
+            pending = list(self._pending)
             problems = self._problems
             sections = []
+            if check_consumed and self._options.assert_all_consumed and pending:
+                lines = [f"- {entry.label()}" for entry in pending]
+                sections.append(
+                    "These UploadEntityDefinitions answers were queued but no call took them:\n"
+                    + "\n".join(lines)
+                    + "\nMake the calls or queue fewer answers; if some are optional, set assert_all_consumed=False."
+                )
             if check_consumed and self._options.assert_all_consumed and unconsumed:
                 lines = [
                     f"- {upload.upload_id!r}: {upload.served} of {len(upload.items)} items served; not served: "
@@ -286,7 +403,7 @@ class ThingsGraphStub:
 
 
 def _unconsumed(upload: _Upload) -> bool:
-    return upload.served < len(upload.items)
+    return upload.scripted and upload.served < len(upload.items)
 
 
 class ThingsGraphMock:

@@ -14,7 +14,9 @@ TARGET_PREFIX = "IotThingsGraphFrontEndService."
 CONTENT_TYPE = "application/x-amz-json-1.1"
 ENDPOINT_PREFIX = "iotthingsgraph"
 GET_UPLOAD_STATUS = "GetUploadStatus"
+UPLOAD_ENTITY_DEFINITIONS = "UploadEntityDefinitions"
 UPLOAD_ID_MAX = 40
+DEFINITION_TEXT_MAX = 1_048_576
 
 #: Every operation of botocore's ``iotthingsgraph`` model (a test keeps this in step).
 OPERATIONS: frozenset[str] = frozenset(
@@ -154,10 +156,7 @@ def check_get_upload_status(document: dict[str, Any]) -> str | Rejection:
     if type(upload_id) is str and len(document) == 1 and 1 <= len(upload_id) <= UPLOAD_ID_MAX:
         return upload_id  # the hot path: one valid member
     if upload_id is not None and not isinstance(upload_id, str):
-        return Rejection(
-            "SerializationException",
-            f"Value {describe_json(upload_id)} at 'uploadId' is {_json_type(upload_id)}: send a JSON string.",
-        )
+        return _wrong_type("uploadId", upload_id, "a JSON string")
     violations = [
         f"Member {describe(name)} is not part of GetUploadStatusRequest: send uploadId only"
         for name in document
@@ -187,6 +186,69 @@ def describe_json(value: object, limit: int = 60) -> str:
     """A decoded JSON value as JSON text, shortened for messages when it is long."""
     text = json.dumps(value, ensure_ascii=False)
     return text if len(text) <= limit else f"{text[: limit - 1]}…"
+
+
+def check_upload_entity_definitions(document: dict[str, Any]) -> Rejection | None:
+    """Why a body is not a valid UploadEntityDefinitionsRequest, or ``None`` if it is one."""
+    for name in ("syncWithPublicNamespace", "deprecateExistingEntities"):
+        value = document.get(name)
+        if value is not None and not isinstance(value, bool):
+            return _wrong_type(name, value, "a JSON boolean")
+    definition = document.get("document")
+    if definition is not None and not isinstance(definition, dict):
+        return _wrong_type("document", definition, "a JSON object")
+    for name in ("language", "text"):
+        value = (definition or {}).get(name)
+        if value is not None and not isinstance(value, str):
+            return _wrong_type(f"document.{name}", value, "a JSON string")
+    violations = [
+        f"Member {describe(name)} is not part of UploadEntityDefinitionsRequest: send document, "
+        "syncWithPublicNamespace or deprecateExistingEntities"
+        for name in document
+        if name not in ("document", "syncWithPublicNamespace", "deprecateExistingEntities")
+    ]
+    if definition is None:
+        if not (document.get("syncWithPublicNamespace") or document.get("deprecateExistingEntities")):
+            violations.insert(
+                0,
+                "Value null at 'document' failed to satisfy constraint: Member must not be null "
+                "unless syncWithPublicNamespace or deprecateExistingEntities is true",
+            )
+    else:
+        violations.extend(
+            f"Member {describe(name)} is not part of DefinitionDocument: send language and text"
+            for name in definition
+            if name not in ("language", "text")
+        )
+        language, text = definition.get("language"), definition.get("text")
+        if language is None:
+            violations.append("Value null at 'document.language' failed to satisfy constraint: Member must not be null")
+        elif language != "GRAPHQL":
+            violations.append(
+                f"Value {describe(language)} at 'document.language' failed to satisfy constraint: "
+                "Member must satisfy enum value set: [GRAPHQL]"
+            )
+        if text is None:
+            violations.append("Value null at 'document.text' failed to satisfy constraint: Member must not be null")
+        elif len(text) > DEFINITION_TEXT_MAX:
+            violations.append(
+                f"Value {describe(text)} at 'document.text' failed to satisfy constraint: "
+                f"Member must have length less than or equal to {DEFINITION_TEXT_MAX}"
+            )
+    if not violations:
+        return None
+    count = len(violations)
+    return Rejection(
+        "InvalidRequestException",
+        f"{count} validation error{'s' if count > 1 else ''} detected: {'; '.join(violations)}",
+    )
+
+
+def _wrong_type(name: str, value: object, expected: str) -> Rejection:
+    return Rejection(
+        "SerializationException",
+        f"Value {describe_json(value)} at '{name}' is {_json_type(value)}: send {expected}.",
+    )
 
 
 def _json_type(value: object) -> str:

@@ -57,7 +57,7 @@ def test_options_are_keywords() -> None:
         (
             {"assert_all_consumd": False},
             "mock_thingsgraph() got the unknown keyword 'assert_all_consumd': use one of assert_all_consumed, "
-            "allow_invalid_requests, fake_credentials, instant_retries.",
+            "allow_invalid_requests, fake_credentials, instant_retries, validate_definitions.",
         ),
         ({"fake_credentials": 1}, "mock_thingsgraph() keyword fake_credentials=1 is not a bool: pass True or False."),
     ],

@@ -15,7 +15,16 @@ from pytest_thingsgraph._wire import OPERATIONS, TARGET_PREFIX, UPLOAD_ID_MAX
 SERVICE = botocore.session.get_session().get_service_model("iotthingsgraph")
 OPERATION = SERVICE.operation_model("GetUploadStatus")
 
-PYTHON_TYPES = {"string": "string", "long": "integer", "integer": "integer", "timestamp": "string", "list": "array"}
+PYTHON_TYPES = {
+    "string": "string",
+    "long": "integer",
+    "integer": "integer",
+    "timestamp": "string",
+    "list": "array",
+    "boolean": "boolean",
+    "structure": "object",
+}
+UPLOAD = SERVICE.operation_model("UploadEntityDefinitions")
 
 
 def describe_model(model: type[BaseModel]) -> dict[str, dict[str, Any]]:
@@ -26,8 +35,8 @@ def describe_model(model: type[BaseModel]) -> dict[str, dict[str, Any]]:
         options = prop.get("anyOf", [prop])
         (present,) = [option for option in options if option.get("type") != "null"]
         described[name] = {
-            "type": present.get("type", "string"),
-            "enum": present.get("enum"),
+            "type": "object" if "$ref" in present else present.get("type", "string"),
+            "enum": present.get("enum") or ([present["const"]] if "const" in present else None),
             "min": present.get("minLength"),
             "max": present.get("maxLength"),
             "required": name in schema.get("required", []),
@@ -52,15 +61,27 @@ def describe_shape(shape: Any) -> dict[str, dict[str, Any]]:
 
 @pytest.mark.parametrize(
     ("model", "shape"),
-    [(models.GetUploadStatusRequest, OPERATION.input_shape), (models.GetUploadStatusResponse, OPERATION.output_shape)],
-    ids=["request", "response"],
+    [
+        (models.GetUploadStatusRequest, OPERATION.input_shape),
+        (models.GetUploadStatusResponse, OPERATION.output_shape),
+        (models.UploadEntityDefinitionsRequest, UPLOAD.input_shape),
+        (models.DefinitionDocument, UPLOAD.input_shape.members["document"]),
+        (models.UploadEntityDefinitionsResponse, UPLOAD.output_shape),
+    ],
+    ids=["request", "response", "upload-request", "upload-document", "upload-response"],
 )
 def test_models_match_botocore_shapes(model: type[BaseModel], shape: Any) -> None:
     assert describe_model(model) == describe_shape(shape)
 
 
 def test_models_forbid_unknown_members_and_coercion() -> None:
-    for model in (models.GetUploadStatusRequest, models.GetUploadStatusResponse):
+    for model in (
+        models.GetUploadStatusRequest,
+        models.GetUploadStatusResponse,
+        models.UploadEntityDefinitionsRequest,
+        models.DefinitionDocument,
+        models.UploadEntityDefinitionsResponse,
+    ):
         assert model.model_config.get("extra") == "forbid"
         assert model.model_config.get("strict") is True
 

@@ -121,8 +121,8 @@ def test_invalid_requests_and_swallowed_stub_errors_fail_at_teardown(pytester: p
         "- Upload 'u' has no script item left for request 2: its script of 1 item ended on 'IN_PROGRESS', which is "
         "not terminal. Add the items the code under test polls for, or end the script with 'SUCCEEDED' or 'FAILED'.\n"
         "- Things Graph operation DescribeNamespace (request 4) is not stubbed: pytest-thingsgraph answers "
-        "GetUploadStatus only. Keep the code under test from calling DescribeNamespace in this test, or run it "
-        "without the stub."
+        "GetUploadStatus and UploadEntityDefinitions only. Keep the code under test from calling DescribeNamespace "
+        "in this test, or run it without the stub."
     )
 
 
@@ -203,10 +203,10 @@ def test_a_wrong_marker_keyword_fails_with_its_name(pytester: pytest.Pytester) -
     result.stdout.fnmatch_lines(
         [
             "@pytest.mark.thingsgraph_stub got the unknown keyword 'assert_all_consumd': use one of "
-            "assert_all_consumed, allow_invalid_requests, fake_credentials, instant_retries.",
+            "assert_all_consumed, allow_invalid_requests, fake_credentials, instant_retries, validate_definitions.",
             "@pytest.mark.thingsgraph_stub keyword allow_invalid_requests='yes' is not a bool: pass True or False.",
             "@pytest.mark.thingsgraph_stub got positional arguments (False,): pass keywords, one of "
-            "assert_all_consumed, allow_invalid_requests, fake_credentials, instant_retries.",
+            "assert_all_consumed, allow_invalid_requests, fake_credentials, instant_retries, validate_definitions.",
         ],
         consecutive=False,
     )
@@ -290,7 +290,7 @@ def test_the_marker_is_registered(pytester: pytest.Pytester) -> None:
     result.stdout.fnmatch_lines(
         [
             "@pytest.mark.thingsgraph_stub(**options): options of the thingsgraph_stub fixture: assert_all_consumed=<bool>, "
-            "allow_invalid_requests=<bool>, fake_credentials=<bool>, instant_retries=<bool>"
+            "allow_invalid_requests=<bool>, fake_credentials=<bool>, instant_retries=<bool>, validate_definitions=<bool>"
         ]
     )
 

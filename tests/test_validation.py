@@ -211,8 +211,8 @@ def test_an_unstubbed_operation_raises_and_fails_the_block() -> None:
 
     assert str(at_call.value) == (
         "Things Graph operation DescribeNamespace (request 1) is not stubbed: pytest-thingsgraph answers "
-        "GetUploadStatus only. Keep the code under test from calling DescribeNamespace in this test, or run it "
-        "without the stub."
+        "GetUploadStatus and UploadEntityDefinitions only. Keep the code under test from calling DescribeNamespace "
+        "in this test, or run it without the stub."
     )
     assert str(at_exit.value) == (
         f"The stub raised StubError during the test (the code under test may have caught it):\n- {at_call.value}"
