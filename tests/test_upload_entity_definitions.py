@@ -32,7 +32,8 @@ def test_a_queued_script_drives_the_created_upload(thingsgraph_stub: ThingsGraph
 
     assert upload_and_poll(client, document=GRAPHQL) == ["IN_PROGRESS", "IN_PROGRESS", "SUCCEEDED"]
 
-    assert upload_id is not None and UUID.fullmatch(upload_id)
+    assert upload_id is not None
+    assert UUID.fullmatch(upload_id)
     calls = thingsgraph_stub.calls
     assert [(c.operation, c.upload_id) for c in calls] == [("UploadEntityDefinitions", upload_id)] + [
         ("GetUploadStatus", upload_id)
