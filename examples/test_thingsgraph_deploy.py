@@ -15,11 +15,13 @@ import pytest
 from botocore.config import Config
 from hypothesis import given, settings
 from thingsgraph_deploy import (
+    DefinitionsClient,
     UploadError,
     UploadFailed,
     UploadNotFound,
     UploadStatusClient,
     UploadTimedOut,
+    deploy_definitions,
     wait_for_upload,
 )
 
@@ -60,8 +62,8 @@ def client() -> UploadStatusClient:
 def no_retry_client() -> UploadStatusClient:
     """A client that makes one HTTP attempt per call.
 
-    botocore retries ThrottlingException and 5xx errors itself, sleeping for real between
-    attempts, and each attempt consumes one script item. With a single attempt every
+    botocore retries ThrottlingException and 5xx errors itself (the stub's instant_retries
+    skips its sleeps), and each attempt consumes one script item. With a single attempt every
     scripted error reaches the poller at once, so its own (fake) backoff is what is tested.
     """
     return make_client(Config(retries={"total_max_attempts": 1}))
@@ -232,3 +234,38 @@ def test_contract_the_poller_ends_as_the_script_does(
         # Every item was served (the stub checks it on exit), one poll each: every error was absorbed.
         assert len(stub.calls) == len(script)
         assert len(clock.sleeps) == len(script) - 1
+
+
+LAMP = 'type Lamp @entity(id: "urn:tdm:acme/Lamp") { on: Boolean }'
+
+
+def test_deploy_uploads_the_definitions_then_polls(
+    client: UploadStatusClient, thingsgraph_stub: ThingsGraphStub
+) -> None:
+    upload_id = thingsgraph_stub.on_upload_entity_definitions(["IN_PROGRESS", "SUCCEEDED"], namespace_version=8)
+    clock = FakeClock()
+
+    version = deploy_definitions(cast(DefinitionsClient, client), LAMP, sleep=clock.sleep, clock=clock)
+
+    assert version == 8
+    assert [(c.operation, c.upload_id) for c in thingsgraph_stub.calls] == [
+        ("UploadEntityDefinitions", upload_id),
+        ("GetUploadStatus", upload_id),
+        ("GetUploadStatus", upload_id),
+    ]
+    assert thingsgraph_stub.calls[0].request == {
+        "document": {"language": "GRAPHQL", "text": LAMP},
+        "deprecateExistingEntities": False,
+    }
+
+
+@pytest.mark.thingsgraph_stub(validate_definitions=True)
+def test_deploy_of_definitions_that_do_not_parse_fails(
+    client: UploadStatusClient, thingsgraph_stub: ThingsGraphStub
+) -> None:
+    clock = FakeClock()
+
+    with pytest.raises(UploadFailed) as info:
+        deploy_definitions(cast(DefinitionsClient, client), "type Lamp {", sleep=clock.sleep, clock=clock)
+
+    assert info.value.reasons == ("line 1 column 12: Syntax Error: Expected Name, found <EOF>.",)

@@ -30,6 +30,12 @@ class UploadStatusClient(Protocol):
     def get_upload_status(self, *, uploadId: str) -> Mapping[str, Any]: ...
 
 
+class DefinitionsClient(UploadStatusClient, Protocol):
+    """The part of a boto3 ``iotthingsgraph`` client that :func:`deploy_definitions` uses."""
+
+    def upload_entity_definitions(self, **request: Any) -> Mapping[str, Any]: ...
+
+
 class UploadError(Exception):
     """An upload did not produce a namespace version."""
 
@@ -107,3 +113,16 @@ def wait_for_upload(
             raise UploadTimedOut(upload_id, timeout, status)
         sleep(min(delay, remaining))
         delay = min(delay * 2, max_delay)
+
+
+def deploy_definitions(
+    client: DefinitionsClient, graphql: str, *, deprecate_existing: bool = False, **wait_options: Any
+) -> int:
+    """Upload GraphQL entity definitions, wait for the upload, and return the new namespace version.
+
+    ``wait_options`` go to :func:`wait_for_upload`, which raises if the upload fails.
+    """
+    response = client.upload_entity_definitions(
+        document={"language": "GRAPHQL", "text": graphql}, deprecateExistingEntities=deprecate_existing
+    )
+    return wait_for_upload(client, response["uploadId"], **wait_options)

@@ -48,6 +48,7 @@ __all__ = [
     "invalid_get_upload_status_requests",
     "scripts",
     "service_errors",
+    "upload_entity_definitions_requests",
     "upload_ids",
     "upload_statuses",
 ]
@@ -419,6 +420,30 @@ def _value_or_strategy(
         return value
     check(f"{function}({name}={value!r})", value)
     return st.just(value)
+
+
+def upload_entity_definitions_requests(*, max_text_size: int = 200) -> st.SearchStrategy[dict[str, JSONValue]]:
+    """Generate valid UploadEntityDefinitionsRequest bodies, as JSON-able dicts.
+
+    Each has a ``GRAPHQL`` document whose text is any string of up to
+    ``max_text_size`` code points (the service takes up to 1 MiB), or no
+    document and ``syncWithPublicNamespace`` or ``deprecateExistingEntities``
+    true; either flag may be present or absent, true or false, where that
+    stays valid. Shrinks towards ``{"document": {"language": "GRAPHQL", "text": ""}}``.
+    """
+    _check_int("upload_entity_definitions_requests", "max_text_size", max_text_size, minimum=0)
+    flags = {"syncWithPublicNamespace": st.booleans(), "deprecateExistingEntities": st.booleans()}
+    documents = st.fixed_dictionaries(
+        {"language": st.just("GRAPHQL"), "text": _unicode(max_size=max_text_size)},
+    )
+    with_document = st.fixed_dictionaries({"document": documents}, optional=flags)
+    without_document = st.sampled_from(sorted(flags)).flatmap(
+        lambda flag: st.fixed_dictionaries(
+            {flag: st.just(True)}, optional={k: v for k, v in flags.items() if k != flag}
+        )
+    )
+    requests: st.SearchStrategy[dict[str, JSONValue]] = st.one_of(with_document, without_document)
+    return requests
 
 
 def _check_int(function: str, name: str, value: object, *, minimum: int) -> None:

@@ -33,6 +33,7 @@ from pytest_thingsgraph.strategies import (
     invalid_get_upload_status_requests,
     scripts,
     service_errors,
+    upload_entity_definitions_requests,
     upload_ids,
     upload_statuses,
 )
@@ -112,6 +113,7 @@ def test_strategy_contract(function: Callable[..., st.SearchStrategy[Any]]) -> N
         (scripts(), ["SUCCEEDED"]),
         (scripts(terminal=False), ["IN_PROGRESS"]),
         (invalid_get_upload_status_requests(), {}),
+        (upload_entity_definitions_requests(), {"document": {"language": "GRAPHQL", "text": ""}}),
     ],
     ids=[
         "upload_ids",
@@ -124,6 +126,7 @@ def test_strategy_contract(function: Callable[..., st.SearchStrategy[Any]]) -> N
         "scripts",
         "scripts-not-terminal",
         "invalid_get_upload_status_requests",
+        "upload_entity_definitions_requests",
     ],
 )
 def test_documented_shrink_targets(strategy: st.SearchStrategy[Any], target: object) -> None:

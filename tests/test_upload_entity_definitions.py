@@ -8,9 +8,12 @@ import sys
 from typing import Any
 
 import pytest
-from helpers import make_client
+from helpers import examples, make_client
+from hypothesis import given, settings
 
 from pytest_thingsgraph import ServiceError, StubError, ThingsGraphStub, UsageError, mock_thingsgraph
+from pytest_thingsgraph.models import UploadEntityDefinitionsRequest
+from pytest_thingsgraph.strategies import upload_entity_definitions_requests
 
 GRAPHQL = {"language": "GRAPHQL", "text": 'type Lamp @entity(id: "urn:tdm:acme/Lamp") { on: Boolean }'}
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
@@ -240,3 +243,18 @@ def test_an_upload_id_is_scripted_once(thingsgraph_stub: ThingsGraphStub) -> Non
         "call answers an error: leave upload_id out."
     )
     make_client().get_upload_status(uploadId="taken")
+
+
+CLIENT = make_client()
+
+
+@settings(max_examples=examples(100))
+@given(request=upload_entity_definitions_requests())
+def test_every_generated_request_is_valid_and_creates_an_upload(request: dict[str, Any]) -> None:
+    UploadEntityDefinitionsRequest.model_validate(request)
+    with mock_thingsgraph() as stub:
+        upload_id = CLIENT.upload_entity_definitions(**request)["uploadId"]
+
+        assert CLIENT.get_upload_status(uploadId=upload_id)["uploadStatus"] == "IN_PROGRESS"
+        assert stub.failures() == []
+        assert stub.calls[0].request == request
