@@ -82,7 +82,7 @@ class _RegisteringLoader(Loader):
 
 
 class _WiringFinder(MetaPathFinder):
-    """Wraps the loaders of ``botocore.handlers`` and ``requests.sessions``, each time they are imported afresh."""
+    """Wraps the loaders of the modules in ``_WIRING``, each time they are imported afresh."""
 
     def find_spec(
         self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
@@ -120,12 +120,17 @@ def _wire_botocore(handlers_module: ModuleType) -> None:
     _adapter("_botocore").register(handlers_module)
 
 
+def _wire_aiobotocore(endpoint_module: ModuleType) -> None:
+    _adapter("_botocore").wire_aiobotocore(endpoint_module)
+
+
 def _wire_requests(sessions_module: ModuleType) -> None:
     _adapter("_requests").install(sessions_module)
 
 
 _WIRING: dict[str, Callable[[ModuleType], None]] = {
     "botocore.handlers": _wire_botocore,
+    "aiobotocore.endpoint": _wire_aiobotocore,
     "requests.sessions": _wire_requests,
 }
 

@@ -5,15 +5,20 @@ every client it makes) carries them. With no stub active each returns ``None``
 at once and botocore goes on as if they were not there. For ``instant_retries``,
 ``botocore.endpoint`` sees the time module through :class:`_EndpointTime`,
 which skips only the retry sleeps of stubbed Things Graph calls.
+
+aiobotocore's sessions take the same handler table; :func:`answer` gives its
+clients an ``AioAWSResponse``, and :func:`wire_aiobotocore` makes its
+endpoints' retry sleeps instant the same way.
 """
 
 from __future__ import annotations
 
-import threading
+import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
+from contextvars import ContextVar
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import botocore
 import botocore.endpoint
@@ -23,6 +28,9 @@ from botocore.credentials import Credentials
 
 from ._activation import active
 from ._wire import CONTENT_TYPE, WireRequest, region_of
+
+if TYPE_CHECKING:
+    from ._stub import ThingsGraphStub
 
 SERVICE_EVENT = "iotthingsgraph"
 FAKE_CREDENTIALS = Credentials("ASIATHINGSGRAPHSTUB0", "thingsgraph-stub-fake-secret", "thingsgraph-stub-fake-token")
@@ -80,17 +88,40 @@ def answer(request: AWSPreparedRequest, **_: Any) -> AWSResponse | None:
         "Content-Type": CONTENT_TYPE,
         "Content-Length": str(len(response.body)),
     }
+    if _called_by_aiobotocore():
+        from aiobotocore.awsrequest import AioAWSResponse
+
+        aio_response: AWSResponse = AioAWSResponse(
+            request.url, response.status_code, response_headers, _AsyncBody(response.body)
+        )
+        return aio_response
     return AWSResponse(request.url, response.status_code, response_headers, _Body(response.body))  # type: ignore[arg-type]
 
 
-_retry = threading.local()
+def _called_by_aiobotocore() -> bool:
+    """Whether the event emitter that called the handler is aiobotocore's (it awaits the body)."""
+    frame = sys._getframe(2)  # 0: this function, 1: answer, 2: the emitter that called it
+    return str(frame.f_globals.get("__name__", "")).startswith("aiobotocore")
+
+
+_retrying: ContextVar[ThingsGraphStub | None] = ContextVar("pytest_thingsgraph_retrying", default=None)
 
 
 def note_retry(event_name: str, **_: Any) -> None:
-    """On every service's needs-retry event: whether the sleep that may follow is a stubbed call's."""
+    """On every service's needs-retry event: whether the sleep that may follow is a stubbed call's.
+
+    A context variable, so each thread and each asyncio task keeps its own note.
+    """
     stub = active()
     instant = stub is not None and stub.options.instant_retries and event_name.startswith("needs-retry.iotthingsgraph.")
-    _retry.stub = stub if instant else None
+    _retrying.set(stub if instant else None)
+
+
+def _take_retrying() -> ThingsGraphStub | None:
+    stub = _retrying.get()
+    if stub is not None:
+        _retrying.set(None)
+    return stub
 
 
 class _EndpointTime:
@@ -100,12 +131,31 @@ class _EndpointTime:
         return getattr(time, name)
 
     def sleep(self, seconds: float) -> None:
-        stub = getattr(_retry, "stub", None)
+        stub = _take_retrying()
         if stub is None:
             time.sleep(seconds)
-            return
-        _retry.stub = None
-        stub.record_retry_delay(seconds)
+        else:
+            stub.record_retry_delay(seconds)
+
+
+def wire_aiobotocore(endpoint_module: ModuleType) -> None:
+    """Make the retry sleeps of aiobotocore's endpoints instant for stubbed calls, once."""
+    for endpoint_class in vars(endpoint_module).values():
+        sleep = isinstance(endpoint_class, type) and endpoint_class.__dict__.get("_sleep")
+        if sleep and not hasattr(sleep, "_pytest_thingsgraph_original"):
+            endpoint_class._sleep = _instant_sleep(sleep)
+
+
+def _instant_sleep(sleep: Callable[[Any, float], Awaitable[None]]) -> Callable[[Any, float], Awaitable[None]]:
+    async def instant_sleep(endpoint: Any, seconds: float) -> None:
+        stub = _take_retrying()
+        if stub is None:
+            await sleep(endpoint, seconds)
+        else:
+            stub.record_retry_delay(seconds)
+
+    instant_sleep._pytest_thingsgraph_original = sleep  # type: ignore[attr-defined]
+    return instant_sleep
 
 
 def _bytes(body: object) -> bytes:
@@ -130,6 +180,18 @@ def _text(value: object) -> str | None:
         return str(value)
     except UnicodeError:  # a str value with a lone surrogate, which no HTTP header can carry
         return "<header value that is not text>"
+
+
+class _AsyncBody:
+    """The raw stream aiobotocore reads a response body from."""
+
+    __slots__ = ("_body",)
+
+    def __init__(self, body: bytes) -> None:
+        self._body = body
+
+    async def read(self, *_: Any) -> bytes:
+        return self._body
 
 
 class _Body:

@@ -391,16 +391,20 @@ def _text(value: str | bytes | None) -> str:
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else value or ""
 
 
-def names_unstubbed_operation(request: Any) -> bool:
-    """The target names a real Things Graph operation other than GetUploadStatus."""
+STUBBED_OPERATIONS = {"GetUploadStatus", "UploadEntityDefinitions"}
+
+
+def operation_named(request: Any) -> str | None:
     target = _text(request.headers.get("X-Amz-Target"))
-    operation = target[len(TARGET_PREFIX) :] if target.startswith(TARGET_PREFIX) else None
-    return operation in OPERATIONS and operation != "GetUploadStatus"
+    return target[len(TARGET_PREFIX) :] if target.startswith(TARGET_PREFIX) else None
 
 
-GET_UPLOAD_STATUS_MODEL = (
-    botocore.session.get_session().get_service_model("iotthingsgraph").operation_model("GetUploadStatus")
-)
+def names_unstubbed_operation(request: Any) -> bool:
+    """The target names a real Things Graph operation the stub does not answer."""
+    return operation_named(request) in OPERATIONS - STUBBED_OPERATIONS
+
+
+SERVICE_MODEL = botocore.session.get_session().get_service_model("iotthingsgraph")
 
 
 @settings(max_examples=examples(2_000))
@@ -433,7 +437,10 @@ def test_2000_fuzzed_wire_requests_only_get_documented_answers(request: Any, pin
         assert response.headers["x-amzn-RequestId"] == call.request_id
         document = json.loads(body)
         event(f"answered {response.status_code} {document.get('__type', '')}".strip())
-        if response.status_code == 200:
+        creates_upload = operation_named(request) == "UploadEntityDefinitions"
+        if response.status_code == 200 and creates_upload:
+            assert document == {"uploadId": call.upload_id}
+        elif response.status_code == 200:
             assert document["uploadStatus"] in UPLOAD_STATUSES
         else:
             assert document["__type"] in STUB_ERRORS | {"ThrottlingException"}
@@ -443,10 +450,14 @@ def test_2000_fuzzed_wire_requests_only_get_documented_answers(request: Any, pin
         parser = botocore.parsers.create_parser("json")
         parsed = parser.parse(
             {"status_code": response.status_code, "headers": response.headers, "body": body},
-            GET_UPLOAD_STATUS_MODEL.output_shape,
+            SERVICE_MODEL.operation_model(
+                "UploadEntityDefinitions" if creates_upload else "GetUploadStatus"
+            ).output_shape,
         )
         if response.status_code >= 400:
             assert parsed["Error"]["Code"] == document["__type"]
+        elif creates_upload:
+            assert parsed["uploadId"] == document["uploadId"]
         else:
             assert parsed["uploadStatus"] == document["uploadStatus"]
 
