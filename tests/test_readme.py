@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from pathlib import Path
 
@@ -9,7 +10,8 @@ import pytest
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 BLOCKS = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
-TEST_BLOCKS = [block for block in BLOCKS if "def test_" in block]
+AIO_INSTALLED = importlib.util.find_spec("aiobotocore") is not None
+TEST_BLOCKS = [block for block in BLOCKS if "def test_" in block and ("aiobotocore" not in block or AIO_INSTALLED)]
 SCRIPT_BLOCKS = [block for block in BLOCKS if "def test_" not in block and "pytestmark" not in block]
 
 
@@ -22,7 +24,7 @@ def test_the_readme_has_examples() -> None:
 def test_readme_tests_pass(pytester: pytest.Pytester, block: str) -> None:
     pytester.makepyfile(test_readme_example=block)
 
-    result = pytester.runpytest("-p", "no:randomly")
+    result = pytester.runpytest("-p", "no:randomly", "-o", "asyncio_default_fixture_loop_scope=function")
 
     outcomes = result.parseoutcomes()
     assert outcomes.get("passed", 0) >= 1, result.stdout.str()
