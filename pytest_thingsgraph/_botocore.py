@@ -27,7 +27,7 @@ from botocore.awsrequest import AWSPreparedRequest, AWSRequest, AWSResponse
 from botocore.credentials import Credentials
 
 from ._activation import active
-from ._wire import CONTENT_TYPE, WireRequest, region_of
+from ._wire import CONTENT_TYPE, wire_request
 
 if TYPE_CHECKING:
     from ._stub import ThingsGraphStub
@@ -74,14 +74,7 @@ def answer(request: AWSPreparedRequest, **_: Any) -> AWSResponse | None:
     stub = active()
     if stub is None:
         return None
-    headers = request.headers
-    wire = WireRequest(
-        method=request.method,
-        target=_text(headers.get("X-Amz-Target")),
-        content_type=_text(headers.get("Content-Type")),
-        body=_bytes(request.body),
-        region=region_of(_text(headers.get("Authorization")), request.url),
-    )
+    wire = wire_request(request.method, request.url, request.headers, request.body)
     response = stub.answer(wire)
     response_headers = {
         "x-amzn-RequestId": response.request_id,
@@ -156,30 +149,6 @@ def _instant_sleep(sleep: Callable[[Any, float], Awaitable[None]]) -> Callable[[
 
     instant_sleep._pytest_thingsgraph_original = sleep  # type: ignore[attr-defined]
     return instant_sleep
-
-
-def _bytes(body: object) -> bytes:
-    """The body as sent; text that is not UTF-8 stays undecodable, as it would on the wire."""
-    if isinstance(body, bytes):
-        return body
-    if isinstance(body, bytearray):
-        return bytes(body)
-    if isinstance(body, str):
-        return body.encode("utf-8", "surrogatepass")
-    read = getattr(body, "read", None)
-    return _bytes(read()) if read is not None else b""
-
-
-def _text(value: object) -> str | None:
-    """A header value as text: botocore may hold bytes, str, or an email Header object."""
-    if value is None or isinstance(value, str):
-        return value
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "replace")
-    try:
-        return str(value)
-    except UnicodeError:  # a str value with a lone surrogate, which no HTTP header can carry
-        return "<header value that is not text>"
 
 
 class _AsyncBody:

@@ -18,7 +18,7 @@ from requests.adapters import BaseAdapter, HTTPAdapter
 from requests.models import PreparedRequest, Response  # not "from requests": this runs while requests imports
 
 from ._activation import active
-from ._wire import CONTENT_TYPE, WireRequest, region_of
+from ._wire import CONTENT_TYPE, wire_request
 
 _ENDPOINT = re.compile(r"iotthingsgraph\.[a-z0-9-]+\.amazonaws\.com(\.cn)?")
 _WRAPPED = "_pytest_thingsgraph_original"
@@ -64,13 +64,7 @@ class StubAdapter(BaseAdapter):
                 request, stream=stream, timeout=timeout, verify=verify, cert=cert, proxies=proxies
             )
         url = request.url or ""
-        wire = WireRequest(
-            method=request.method or "",
-            target=_text(headers.get("X-Amz-Target")),
-            content_type=_text(headers.get("Content-Type")),
-            body=_bytes(request.body),
-            region=region_of(_text(headers.get("Authorization")), url),
-        )
+        wire = wire_request(request.method or "", url, headers, request.body)
         answer = stub.answer(wire)
         import responses  # only Things Graph calls made with requests need it
 
@@ -93,17 +87,3 @@ def _builder() -> HTTPAdapter:
     if _response_builder is None:
         _response_builder = HTTPAdapter()
     return _response_builder
-
-
-def _text(value: str | bytes | None) -> str | None:
-    return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
-
-
-def _bytes(body: object) -> bytes:
-    if isinstance(body, bytes):
-        return body
-    if isinstance(body, str):
-        return body.encode("utf-8", "surrogatepass")
-    if body is None:
-        return b""
-    return b"".join(part if isinstance(part, bytes) else str(part).encode() for part in body)  # type: ignore[attr-defined]

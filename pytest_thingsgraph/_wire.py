@@ -7,6 +7,7 @@ Nothing here knows botocore; :mod:`._botocore` turns its requests into
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,6 +65,47 @@ class Rejection:
     error_code: str
     message: str
     status_code: int = 400
+
+
+def wire_request(method: str, url: str, headers: Any, body: object) -> WireRequest:
+    """The service's view of a request from botocore or requests (``headers`` has a case-insensitive ``get``)."""
+    return WireRequest(
+        method=method,
+        target=_header_text(headers.get("X-Amz-Target")),
+        content_type=_header_text(headers.get("Content-Type")),
+        body=_body_bytes(body),
+        region=region_of(_header_text(headers.get("Authorization")), url),
+    )
+
+
+def _header_text(value: object) -> str | None:
+    """A header value as text: clients hold bytes, str, or (botocore) an email Header object."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    try:
+        return str(value)
+    except UnicodeError:  # a str value with a lone surrogate, which no HTTP header can carry
+        return "<header value that is not text>"
+
+
+def _body_bytes(body: object) -> bytes:
+    """The body as sent; text that is not UTF-8 stays undecodable, as it would be on the wire."""
+    if body is None:
+        return b""
+    if isinstance(body, bytes):
+        return body
+    if isinstance(body, bytearray):
+        return bytes(body)
+    if isinstance(body, str):
+        return body.encode("utf-8", "surrogatepass")
+    read = getattr(body, "read", None)
+    if read is not None:
+        return _body_bytes(read())
+    if isinstance(body, Iterable):  # a generator of chunks, as requests allows
+        return b"".join(_body_bytes(chunk) for chunk in body)
+    return b""
 
 
 def region_of(authorization: str | None, url: str) -> str | None:

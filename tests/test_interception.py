@@ -7,7 +7,6 @@ import subprocess
 import sys
 import textwrap
 import threading
-from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
@@ -97,45 +96,6 @@ def test_clients_in_other_threads_are_answered(thingsgraph_stub: ThingsGraphStub
         thread.join()
 
     assert results == ["SUCCEEDED"] * 4
-
-
-def test_threads_polling_several_uploads_get_each_item_once_in_order(thingsgraph_stub: ThingsGraphStub) -> None:
-    uploads, threads_count, polls_per_thread = 4, 8, 25
-    script_length = threads_count * polls_per_thread // uploads
-    for number in range(uploads):
-        script = [{"uploadStatus": "IN_PROGRESS", "namespaceVersion": step} for step in range(script_length - 1)]
-        thingsgraph_stub.add_upload(
-            f"upload-{number}", [*script, {"uploadStatus": "SUCCEEDED", "namespaceVersion": 999}]
-        )
-    seen: dict[str, list[int]] = defaultdict(list)
-    lock = threading.Lock()
-    errors: list[BaseException] = []
-
-    clients = [make_client() for _ in range(threads_count)]  # boto3's default session makes clients in one thread
-
-    def poll(thread_number: int) -> None:
-        try:
-            client = clients[thread_number]
-            for step in range(polls_per_thread):
-                upload_id = f"upload-{(thread_number + step) % uploads}"
-                version = client.get_upload_status(uploadId=upload_id)["namespaceVersion"]
-                with lock:
-                    seen[upload_id].append(version)
-        except BaseException as error:  # pragma: no cover - reported below
-            errors.append(error)
-
-    threads = [threading.Thread(target=poll, args=(number,)) for number in range(threads_count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-    assert errors == []
-    assert len(thingsgraph_stub.calls) == threads_count * polls_per_thread
-    for number in range(uploads):
-        served = [c.response["namespaceVersion"] for c in thingsgraph_stub.calls if c.upload_id == f"upload-{number}"]
-        assert served == [*range(script_length - 1), 999]
-        assert sorted(seen[f"upload-{number}"]) == served
 
 
 def test_with_no_stub_active_requests_go_on_as_usual(monkeypatch: pytest.MonkeyPatch) -> None:
