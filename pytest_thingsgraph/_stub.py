@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import inspect
+import itertools
 import threading
 import uuid
 from collections import deque
@@ -32,6 +33,9 @@ from ._wire import (
     error_document,
     operation_of,
 )
+
+#: How many distinct valid GetUploadStatus bodies a stub remembers (one per upload polled, usually).
+_VALID_BODIES_MAX = 4096
 
 _Function = TypeVar("_Function", bound=Callable[..., Any])
 
@@ -104,6 +108,11 @@ class ThingsGraphStub:
         self._problems = _Problems()
         self._requests_seen = 0
         self._retry_delays: list[float] = []
+        # GetUploadStatus bodies already decoded and found valid, and the upload each names
+        self._valid_bodies: dict[bytes, str] = {}
+        # request IDs shaped as the service's UUIDs: a random prefix per stub, then a counter
+        prefix = str(uuid.uuid4())[:24]
+        self._request_ids = map(f"{prefix}{{:012x}}".format, itertools.count())
 
     @property
     def options(self) -> StubOptions:
@@ -253,14 +262,22 @@ class ThingsGraphStub:
                 )
                 self._problems.stub_errors.append(message)
                 raise StubError(message)
-            document = decode_body(request.body)
-            if isinstance(document, Rejection):
-                return self._reject(number, operation, request, None, document)
-            if operation == UPLOAD_ENTITY_DEFINITIONS:
-                return self._create_upload(number, request, document)
-            upload_id = check_get_upload_status(document)
-            if isinstance(upload_id, Rejection):
-                return self._reject(number, operation, request, document, upload_id)
+            upload_id = self._valid_bodies.get(request.body) if operation == GET_UPLOAD_STATUS else None
+            if upload_id is not None:  # the hot path: a body decoded and checked before
+                document: dict[str, Any] = {"uploadId": upload_id}
+            else:
+                decoded = decode_body(request.body)
+                if isinstance(decoded, Rejection):
+                    return self._reject(number, operation, request, None, decoded)
+                document = decoded
+                if operation == UPLOAD_ENTITY_DEFINITIONS:
+                    return self._create_upload(number, request, document)
+                checked = check_get_upload_status(document)
+                if isinstance(checked, Rejection):
+                    return self._reject(number, operation, request, document, checked)
+                upload_id = checked
+                if document == {"uploadId": upload_id} and len(self._valid_bodies) < _VALID_BODIES_MAX:
+                    self._valid_bodies[request.body] = upload_id
             upload = self._uploads.get(upload_id)
             if upload is None or (upload.region is not None and upload.region != request.region):
                 where = f" in region {request.region}" if request.region else ""
@@ -345,7 +362,7 @@ class ThingsGraphStub:
         response: Mapping[str, Any],
         body: bytes,
     ) -> WireResponse:
-        request_id = str(uuid.uuid4())  # the service's request IDs are UUIDs too
+        request_id = next(self._request_ids)
         error_code = response.get("__type") if status_code >= 400 else None
         self._calls.append(Call(operation, upload_id, region, document, status_code, response, error_code, request_id))
         return WireResponse(status_code, body, request_id)

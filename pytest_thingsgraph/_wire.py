@@ -7,6 +7,7 @@ Nothing here knows botocore; :mod:`._botocore` turns its requests into
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -115,7 +116,7 @@ def region_of(authorization: str | None, url: str) -> str | None:
         if start != -1:
             scope = authorization[start + len("Credential=") :].split(",", 1)[0].split("/")
             if len(scope) == 5:
-                return scope[2]
+                return sys.intern(scope[2])  # one string per region, shared by the calls recorded
     host = url.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
     parts = host.split(".")
     if len(parts) >= 3 and parts[0] == ENDPOINT_PREFIX:
@@ -146,12 +147,16 @@ def describe(value: object, limit: int = 60) -> str:
     return f"{text[: limit - 1]}…{length}"
 
 
+_OPERATION_OF_TARGET = {TARGET_PREFIX + operation: operation for operation in OPERATIONS}
+
+
 def operation_of(target: str | None) -> str | Rejection:
     """The operation named by an ``X-Amz-Target`` header, or why it names none."""
     if target is None:
         return Rejection("UnknownOperationException", "Missing X-Amz-Target header: name an operation.")
-    if target.startswith(TARGET_PREFIX) and target[len(TARGET_PREFIX) :] in OPERATIONS:
-        return target[len(TARGET_PREFIX) :]
+    operation = _OPERATION_OF_TARGET.get(target)
+    if operation is not None:  # one shared string per operation, not a new one per request
+        return operation
     return Rejection(
         "UnknownOperationException",
         f"Unknown operation {describe(target)}: X-Amz-Target must be {TARGET_PREFIX}<Operation>.",
