@@ -7,6 +7,7 @@ imported) routes Things Graph requests to the active stub, if any.
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
 from . import _activation
@@ -15,7 +16,8 @@ from ._errors import ServiceError, StubError, UsageError
 from ._options import StubOptions
 
 if TYPE_CHECKING:
-    from ._stub import Call, ThingsGraphMock, ThingsGraphStub, mock_thingsgraph
+    from ._mock import ThingsGraphMock, mock_thingsgraph
+    from ._stub import Call, ThingsGraphStub
 
 __all__ = [
     "Call",
@@ -29,15 +31,15 @@ __all__ = [
     "mock_thingsgraph",
 ]
 
-_LAZY = frozenset({"Call", "ThingsGraphMock", "ThingsGraphStub", "mock_thingsgraph"})
+#: Names that import pydantic, loaded on first use only: name -> module.
+_LAZY = {"Call": "_stub", "ThingsGraphStub": "_stub", "ThingsGraphMock": "_mock", "mock_thingsgraph": "_mock"}
 
 
 def __getattr__(name: str) -> Any:
-    if name in _LAZY:  # these import pydantic: load them on first use only
-        from . import _stub
-
-        return getattr(_stub, name)
-    raise AttributeError(f"module 'pytest_thingsgraph' has no attribute {name!r}")
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'pytest_thingsgraph' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
 
 
 _activation.install()

@@ -128,7 +128,7 @@ class _EndpointTime:
         if stub is None:
             time.sleep(seconds)
         else:
-            stub.record_retry_delay(seconds)
+            stub._record_retry_delay(seconds)
 
 
 def wire_aiobotocore(endpoint_module: ModuleType) -> None:
@@ -145,7 +145,7 @@ def _instant_sleep(sleep: Callable[[Any, float], Awaitable[None]]) -> Callable[[
         if stub is None:
             await sleep(endpoint, seconds)
         else:
-            stub.record_retry_delay(seconds)
+            stub._record_retry_delay(seconds)
 
     instant_sleep._pytest_thingsgraph_original = sleep  # type: ignore[attr-defined]
     return instant_sleep

@@ -1,22 +1,19 @@
-"""The stub: scripted uploads, the answer to each request, and the teardown checks."""
+"""The stub: scripted uploads, the answer to each request, and the teardown report."""
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import inspect
 import itertools
 import threading
 import uuid
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any
 
 from . import _activation, _definitions
 from ._errors import ServiceError, StubError, UsageError
-from ._options import OPTION_NAMES, StubOptions, merge_options
+from ._options import StubOptions
 from ._script import PreparedResponse, ScriptItem, prepare_error, prepare_script, response_defaults
 from ._wire import (
     GET_UPLOAD_STATUS,
@@ -36,8 +33,6 @@ from ._wire import (
 
 #: How many distinct valid GetUploadStatus bodies a stub remembers (one per upload polled, usually).
 _VALID_BODIES_MAX = 4096
-
-_Function = TypeVar("_Function", bound=Callable[..., Any])
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +90,7 @@ class _Problems:
 
 
 class ThingsGraphStub:
-    """Answers Things Graph's GetUploadStatus from per-upload scripts while active."""
+    """While active, answers GetUploadStatus from per-upload scripts, and UploadEntityDefinitions from its queue."""
 
     def __init__(self, options: StubOptions | None = None) -> None:
         self._options = options or StubOptions()
@@ -134,7 +129,7 @@ class ThingsGraphStub:
         with self._lock:
             return list(self._retry_delays)
 
-    def record_retry_delay(self, seconds: float) -> None:
+    def _record_retry_delay(self, seconds: float) -> None:
         """Note a retry delay botocore asked for; called from botocore's retry loop."""
         with self._lock:
             self._retry_delays.append(seconds)
@@ -423,56 +418,4 @@ def _unconsumed(upload: _Upload) -> bool:
     return upload.scripted and upload.served < len(upload.items)
 
 
-class ThingsGraphMock:
-    """``mock_thingsgraph(**options)``: a context manager and decorator that runs a stub."""
-
-    def __init__(self, options: StubOptions) -> None:
-        self._options = options
-        self._stubs: list[ThingsGraphStub] = []
-
-    def __enter__(self) -> ThingsGraphStub:
-        stub = ThingsGraphStub(self._options)
-        stub._start("mock_thingsgraph()")
-        self._stubs.append(stub)
-        return stub
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        stub = self._stubs.pop()
-        stub._stop()
-        if exc_type is None:
-            stub.verify()
-
-    def __call__(self, function: _Function) -> _Function:
-        if inspect.iscoroutinefunction(function):
-
-            @functools.wraps(function)
-            async def run_async(*args: Any, **kwargs: Any) -> Any:
-                with self:
-                    return await function(*args, **kwargs)
-
-            return run_async  # type: ignore[return-value]
-
-        @functools.wraps(function)
-        def run(*args: Any, **kwargs: Any) -> Any:
-            with self:
-                return function(*args, **kwargs)
-
-        return run  # type: ignore[return-value]
-
-
-def mock_thingsgraph(**options: bool) -> ThingsGraphMock:
-    """Run a stub in a ``with`` block or around a decorated function.
-
-    Takes the options as keywords (see :class:`StubOptions`). On exit the
-    teardown checks run and a failure raises :class:`StubError`, unless the
-    block is already raising. Inside, :func:`active_stub` returns the stub.
-    """
-    return ThingsGraphMock(merge_options(StubOptions(), options, source="mock_thingsgraph()"))
-
-
-__all__ = ["OPTION_NAMES", "Call", "ThingsGraphMock", "ThingsGraphStub", "mock_thingsgraph"]
+__all__ = ["Call", "ThingsGraphStub"]
