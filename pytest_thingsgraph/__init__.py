@@ -1,8 +1,9 @@
-"""pytest-thingsgraph: a wire-faithful stub of AWS IoT Things Graph's GetUploadStatus.
+"""pytest-thingsgraph: a wire-faithful stub of AWS IoT Things Graph's GetUploadStatus and UploadEntityDefinitions.
 
 Importing this package is cheap: it imports neither botocore nor pydantic. It
 arranges that every botocore session made from now on (once botocore is
-imported) routes Things Graph requests to the active stub, if any.
+imported), and every requests session, routes Things Graph requests to the
+active stub, if any.
 """
 
 from __future__ import annotations

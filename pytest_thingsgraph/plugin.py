@@ -56,7 +56,8 @@ def _ini_options(config: pytest.Config) -> StubOptions:
 
 @pytest.fixture
 def thingsgraph_stub(request: pytest.FixtureRequest) -> Iterator[ThingsGraphStub]:
-    """A stub of Things Graph's GetUploadStatus that answers every botocore client during the test."""
+    """A stub of Things Graph (GetUploadStatus, UploadEntityDefinitions) that answers every botocore client
+    (and aiobotocore and requests caller) during the test."""
     try:
         options = options_from_markers(
             request.config.stash[_INI_OPTIONS],
