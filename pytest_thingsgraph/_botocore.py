@@ -132,11 +132,35 @@ class _EndpointTime:
 
 
 def wire_aiobotocore(endpoint_module: ModuleType) -> None:
-    """Make the retry sleeps of aiobotocore's endpoints instant for stubbed calls, once."""
+    """Make the retry sleeps of aiobotocore's endpoints instant for stubbed calls, once.
+
+    aiobotocore 3 sleeps in the endpoints' ``_sleep`` method; aiobotocore 2 calls
+    ``asyncio.sleep`` from the module, which then sees asyncio through :class:`_EndpointAsyncio`.
+    """
     for endpoint_class in vars(endpoint_module).values():
         sleep = isinstance(endpoint_class, type) and endpoint_class.__dict__.get("_sleep")
         if sleep and not hasattr(sleep, "_pytest_thingsgraph_original"):
             endpoint_class._sleep = _instant_sleep(sleep)
+    module_asyncio = getattr(endpoint_module, "asyncio", None)
+    if module_asyncio is not None and not isinstance(module_asyncio, _EndpointAsyncio):
+        setattr(endpoint_module, "asyncio", _EndpointAsyncio(module_asyncio))  # noqa: B010
+
+
+class _EndpointAsyncio:
+    """asyncio as aiobotocore 2's endpoint module sees it: a stubbed call's retry delay is recorded, not slept."""
+
+    def __init__(self, module: ModuleType) -> None:
+        self._module = module
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._module, name)
+
+    async def sleep(self, seconds: float, *args: Any) -> Any:
+        stub = _take_retrying()
+        if stub is None:
+            return await self._module.sleep(seconds, *args)
+        stub._record_retry_delay(seconds)
+        return args[0] if args else None
 
 
 def _instant_sleep(sleep: Callable[[Any, float], Awaitable[None]]) -> Callable[[Any, float], Awaitable[None]]:
