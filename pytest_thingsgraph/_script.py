@@ -43,10 +43,12 @@ class PreparedResponse:
 
 
 def prepare_script(
-    upload_id: str, script: Iterable[ScriptItem], defaults: Mapping[str, Any]
+    upload_id: str, script: Iterable[ScriptItem], defaults: Mapping[str, Any], *, where: str
 ) -> tuple[PreparedResponse, ...]:
-    """Validate every item of ``script`` for ``upload_id`` and encode its response."""
-    where = f"add_upload({describe(upload_id)})"
+    """Validate every item of ``script`` for ``upload_id`` and encode its response.
+
+    ``where`` names the call, such as ``add_upload('u')``, for the error messages.
+    """
     if isinstance(script, (str, bytes, Mapping, ServiceError)) or not isinstance(script, Iterable):
         raise UsageError(
             f"{where}: script {describe(script)} is not a sequence of items: "
@@ -61,13 +63,17 @@ def prepare_script(
 def response_defaults(
     upload_id: object,
     *,
+    where: str,
     namespace_name: object,
     namespace_arn: object,
     namespace_version: object,
     created_date: object,
     failure_reason: object,
 ) -> dict[str, Any]:
-    """The members every response of one upload starts from (``None`` leaves a member out)."""
+    """The members every response of one upload starts from (``None`` leaves a member out).
+
+    ``where`` names the call, such as ``add_upload('u')``, for the error messages.
+    """
     if created_date is None:
         now = dt.datetime.now(dt.timezone.utc)
         created_date = now.replace(microsecond=now.microsecond // 1000 * 1000)
@@ -88,11 +94,7 @@ def response_defaults(
         "createdDate": "created_date",
     }
     fields = {name: value for name, value in defaults.items() if value is not None}
-    _validate(
-        f"add_upload({describe(upload_id)})",
-        {**fields, "uploadStatus": "IN_PROGRESS"},
-        names=keywords,
-    )
+    _validate(where, {**fields, "uploadStatus": "IN_PROGRESS"}, names=keywords)
     return fields
 
 

@@ -151,8 +151,10 @@ class ThingsGraphStub:
         The keywords fill every response (``failure_reason`` the FAILED ones);
         ``region`` pins the upload to one region.
         """
+        where = f"add_upload({describe(upload_id)})"
         defaults = response_defaults(
             upload_id,
+            where=where,
             namespace_name=namespace_name,
             namespace_arn=namespace_arn,
             namespace_version=namespace_version,
@@ -161,12 +163,12 @@ class ThingsGraphStub:
         )
         if region is not None and (not isinstance(region, str) or not region):
             raise UsageError(
-                f"add_upload({describe(upload_id)}): region={describe(region)} is not a region name: "
+                f"{where}: region={describe(region)} is not a region name: "
                 "pass one such as 'us-east-1', or None to answer in every region."
             )
-        items = prepare_script(upload_id, script, defaults)
+        items = prepare_script(upload_id, script, defaults, where=where)
         with self._lock:
-            self._refuse_known(f"add_upload({describe(upload_id)})", upload_id)
+            self._refuse_known(where, upload_id)
             self._uploads[upload_id] = _Upload(upload_id, region, items)
 
     def on_upload_entity_definitions(
@@ -199,17 +201,19 @@ class ThingsGraphStub:
                 self._pending.append(prepare_error(script))
             return None
         new_id = str(uuid.uuid4()) if upload_id is None else upload_id
+        where = f"on_upload_entity_definitions(upload_id={describe(new_id)})"
         defaults = response_defaults(
             new_id,
+            where=where,
             namespace_name=namespace_name,
             namespace_arn=namespace_arn,
             namespace_version=namespace_version,
             created_date=created_date,
             failure_reason=failure_reason,
         )
-        items = prepare_script(new_id, script, defaults)
+        items = prepare_script(new_id, script, defaults, where=where)
         with self._lock:
-            self._refuse_known(f"on_upload_entity_definitions(upload_id={describe(new_id)})", new_id)
+            self._refuse_known(where, new_id)
             self._pending.append(_PendingUpload(new_id, items, defaults))
         return new_id
 
@@ -308,15 +312,19 @@ class ThingsGraphStub:
         scripted = entry is not None
         if entry is None:
             upload_id = str(uuid.uuid4())
+            where = "an UploadEntityDefinitions call with nothing queued"
             defaults = response_defaults(
                 upload_id,
+                where=where,
                 namespace_name=None,
                 namespace_arn=None,
                 namespace_version=None,
                 created_date=None,
                 failure_reason=None,
             )
-            entry = _PendingUpload(upload_id, prepare_script(upload_id, _DEFAULT_SCRIPT, defaults), defaults)
+            entry = _PendingUpload(
+                upload_id, prepare_script(upload_id, _DEFAULT_SCRIPT, defaults, where=where), defaults
+            )
         items = entry.items
         text = (document.get("document") or {}).get("text")
         if self._options.validate_definitions and text is not None:
@@ -324,7 +332,7 @@ class ThingsGraphStub:
             if reasons:
                 polls = [item.item for item in items if item.upload_status not in ("SUCCEEDED", "FAILED")]
                 final = {"uploadStatus": "FAILED", "failureReason": reasons}
-                items = prepare_script(entry.upload_id, [*polls, final], entry.defaults)
+                items = prepare_script(entry.upload_id, [*polls, final], entry.defaults, where="validate_definitions")
         self._uploads[entry.upload_id] = _Upload(entry.upload_id, request.region, items, scripted=scripted)
         response = {"uploadId": entry.upload_id}
         return self._record(

@@ -272,3 +272,13 @@ def test_every_generated_request_is_valid_and_creates_an_upload(request: dict[st
         assert CLIENT.get_upload_status(uploadId=upload_id)["uploadStatus"] == "IN_PROGRESS"
         assert stub.failures() == []
         assert stub.calls[0].request == request
+
+
+def test_a_wrong_queued_script_names_the_call_it_came_from(thingsgraph_stub: ThingsGraphStub) -> None:
+    with pytest.raises(UsageError) as caught:
+        thingsgraph_stub.on_upload_entity_definitions(["DONE"], upload_id="up-1")
+
+    assert str(caught.value) == (
+        "on_upload_entity_definitions(upload_id='up-1'): script item 0 'DONE' is not an upload status: use "
+        "'IN_PROGRESS', 'SUCCEEDED' or 'FAILED', a dict of response fields, or ServiceError(code, message)."
+    )
