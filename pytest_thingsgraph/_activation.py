@@ -1,9 +1,10 @@
-"""The one active stub of the process, and the hook that wires botocore to it.
+"""The one active stub of the process, and the import hook that wires clients to it.
 
 This module is imported with the package, so it must stay light: it imports
-neither botocore nor pydantic. When botocore's handler table is imported, the
-import hook hands it to :mod:`._botocore`, so that every botocore session made
-from then on routes Things Graph requests here.
+neither botocore nor pydantic. When ``botocore.handlers``,
+``aiobotocore.endpoint`` or ``requests.sessions`` is imported, the hook hands
+it to :mod:`._botocore` or :mod:`._requests`, so that every session made from
+then on routes Things Graph requests here.
 """
 
 from __future__ import annotations

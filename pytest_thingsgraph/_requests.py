@@ -14,7 +14,7 @@ from types import ModuleType
 from typing import Any
 from urllib.parse import urlsplit
 
-from requests.adapters import BaseAdapter, HTTPAdapter
+import requests.adapters  # (also binds "requests": _activation checks which requests this module wired)
 from requests.models import PreparedRequest, Response  # not "from requests": this runs while requests imports
 
 from ._activation import active
@@ -22,7 +22,7 @@ from ._wire import CONTENT_TYPE, wire_request
 
 _ENDPOINT = re.compile(r"iotthingsgraph\.[a-z0-9-]+\.amazonaws\.com(\.cn)?")
 _WRAPPED = "_pytest_thingsgraph_original"
-_response_builder: HTTPAdapter | None = None
+_response_builder: requests.adapters.HTTPAdapter | None = None
 
 
 def install(sessions_module: ModuleType) -> None:
@@ -32,8 +32,8 @@ def install(sessions_module: ModuleType) -> None:
     if hasattr(original, _WRAPPED):
         return
 
-    def get_adapter(self: Any, url: str) -> BaseAdapter:
-        adapter: BaseAdapter = original(self, url)
+    def get_adapter(self: Any, url: str) -> requests.adapters.BaseAdapter:
+        adapter: requests.adapters.BaseAdapter = original(self, url)
         if active() is None or not is_things_graph_endpoint(url):
             return adapter
         return StubAdapter(adapter)
@@ -48,10 +48,10 @@ def is_things_graph_endpoint(url: str) -> bool:
     return _ENDPOINT.fullmatch(urlsplit(url).hostname or "") is not None
 
 
-class StubAdapter(BaseAdapter):
+class StubAdapter(requests.adapters.BaseAdapter):
     """Answers Things Graph JSON calls from the active stub; hands anything else on."""
 
-    def __init__(self, fallback: BaseAdapter) -> None:
+    def __init__(self, fallback: requests.adapters.BaseAdapter) -> None:
         super().__init__()
         self._fallback = fallback
 
@@ -82,8 +82,8 @@ class StubAdapter(BaseAdapter):
         """Nothing to close: the fallback adapter belongs to the session."""
 
 
-def _builder() -> HTTPAdapter:
+def _builder() -> requests.adapters.HTTPAdapter:
     global _response_builder
     if _response_builder is None:
-        _response_builder = HTTPAdapter()
+        _response_builder = requests.adapters.HTTPAdapter()
     return _response_builder

@@ -64,11 +64,11 @@ def response_defaults(
     upload_id: object,
     *,
     where: str,
-    namespace_name: object,
-    namespace_arn: object,
-    namespace_version: object,
-    created_date: object,
-    failure_reason: object,
+    namespace_name: object = None,
+    namespace_arn: object = None,
+    namespace_version: object = None,
+    created_date: object = None,
+    failure_reason: object = None,
 ) -> dict[str, Any]:
     """The members every response of one upload starts from (``None`` leaves a member out).
 
@@ -96,6 +96,14 @@ def response_defaults(
     fields = {name: value for name, value in defaults.items() if value is not None}
     _validate(where, {**fields, "uploadStatus": "IN_PROGRESS"}, names=keywords)
     return fields
+
+
+def prepare_upload(
+    upload_id: str, script: Iterable[ScriptItem], *, where: str, **keywords: Any
+) -> tuple[tuple[PreparedResponse, ...], dict[str, Any]]:
+    """The prepared script of one upload and the defaults it was filled from (``keywords`` as ``add_upload``'s)."""
+    defaults = response_defaults(upload_id, where=where, **keywords)
+    return prepare_script(upload_id, script, defaults, where=where), defaults
 
 
 def prepare_error(error: ServiceError) -> PreparedResponse:

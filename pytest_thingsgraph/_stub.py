@@ -14,7 +14,7 @@ from typing import Any
 from . import _activation, _definitions
 from ._errors import ServiceError, StubError, UsageError
 from ._options import StubOptions
-from ._script import PreparedResponse, ScriptItem, prepare_error, prepare_script, response_defaults
+from ._script import PreparedResponse, ScriptItem, prepare_error, prepare_script, prepare_upload
 from ._wire import (
     GET_UPLOAD_STATUS,
     UPLOAD_ENTITY_DEFINITIONS,
@@ -152,8 +152,14 @@ class ThingsGraphStub:
         ``region`` pins the upload to one region.
         """
         where = f"add_upload({describe(upload_id)})"
-        defaults = response_defaults(
+        if region is not None and (not isinstance(region, str) or not region):
+            raise UsageError(
+                f"{where}: region={describe(region)} is not a region name: "
+                "pass one such as 'us-east-1', or None to answer in every region."
+            )
+        items, _ = prepare_upload(
             upload_id,
+            script,
             where=where,
             namespace_name=namespace_name,
             namespace_arn=namespace_arn,
@@ -161,12 +167,6 @@ class ThingsGraphStub:
             created_date=created_date,
             failure_reason=failure_reason,
         )
-        if region is not None and (not isinstance(region, str) or not region):
-            raise UsageError(
-                f"{where}: region={describe(region)} is not a region name: "
-                "pass one such as 'us-east-1', or None to answer in every region."
-            )
-        items = prepare_script(upload_id, script, defaults, where=where)
         with self._lock:
             self._refuse_known(where, upload_id)
             self._uploads[upload_id] = _Upload(upload_id, region, items)
@@ -202,8 +202,9 @@ class ThingsGraphStub:
             return None
         new_id = str(uuid.uuid4()) if upload_id is None else upload_id
         where = f"on_upload_entity_definitions(upload_id={describe(new_id)})"
-        defaults = response_defaults(
+        items, defaults = prepare_upload(
             new_id,
+            script,
             where=where,
             namespace_name=namespace_name,
             namespace_arn=namespace_arn,
@@ -211,7 +212,6 @@ class ThingsGraphStub:
             created_date=created_date,
             failure_reason=failure_reason,
         )
-        items = prepare_script(new_id, script, defaults, where=where)
         with self._lock:
             self._refuse_known(where, new_id)
             self._pending.append(_PendingUpload(new_id, items, defaults))
@@ -312,27 +312,18 @@ class ThingsGraphStub:
         scripted = entry is not None
         if entry is None:
             upload_id = str(uuid.uuid4())
-            where = "an UploadEntityDefinitions call with nothing queued"
-            defaults = response_defaults(
-                upload_id,
-                where=where,
-                namespace_name=None,
-                namespace_arn=None,
-                namespace_version=None,
-                created_date=None,
-                failure_reason=None,
+            items, defaults = prepare_upload(
+                upload_id, _DEFAULT_SCRIPT, where="UploadEntityDefinitions, nothing queued"
             )
-            entry = _PendingUpload(
-                upload_id, prepare_script(upload_id, _DEFAULT_SCRIPT, defaults, where=where), defaults
-            )
+            entry = _PendingUpload(upload_id, items, defaults)
         items = entry.items
         text = (document.get("document") or {}).get("text")
         if self._options.validate_definitions and text is not None:
             reasons = _definitions.syntax_errors(text)
-            if reasons:
-                polls = [item.item for item in items if item.upload_status not in ("SUCCEEDED", "FAILED")]
+            if reasons:  # the upload ends FAILED after its IN_PROGRESS polls, as the service reported
                 final = {"uploadStatus": "FAILED", "failureReason": reasons}
-                items = prepare_script(entry.upload_id, [*polls, final], entry.defaults, where="validate_definitions")
+                (failed,) = prepare_script(entry.upload_id, [final], entry.defaults, where="validate_definitions")
+                items = (*(item for item in items if not item.terminal), failed)
         self._uploads[entry.upload_id] = _Upload(entry.upload_id, request.region, items, scripted=scripted)
         response = {"uploadId": entry.upload_id}
         return self._record(

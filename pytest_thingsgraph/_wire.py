@@ -179,7 +179,7 @@ def check_envelope(request: WireRequest) -> Rejection | None:
 def decode_body(body: bytes) -> dict[str, Any] | Rejection:
     """Decode a JSON object body, or say why it is not one."""
     try:
-        document = json.loads(body or b"{}")
+        document = json.loads(body.decode("utf-8") if body else "{}")  # UTF-8 only, as the service reads it
     except json.JSONDecodeError as error:
         return Rejection(
             "SerializationException",
@@ -189,6 +189,8 @@ def decode_body(body: bytes) -> dict[str, Any] | Rejection:
         return Rejection("SerializationException", f"Request body is not UTF-8: {error.reason} at byte {error.start}.")
     except RecursionError:
         return Rejection("SerializationException", "Request body is nested too deeply to decode.")
+    except ValueError as error:  # such as an integer of more digits than Python converts
+        return Rejection("SerializationException", f"Request body is not valid JSON: {error}.")
     if not isinstance(document, dict):
         return Rejection(
             "SerializationException",
@@ -231,7 +233,10 @@ def check_get_upload_status(document: dict[str, Any]) -> str | Rejection:
 
 def describe_json(value: object, limit: int = 60) -> str:
     """A decoded JSON value as JSON text, shortened for messages when it is long."""
-    text = json.dumps(value, ensure_ascii=False)
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+    except RecursionError:  # the encoder nests deeper than the decoder that read it
+        return "<a value nested too deeply to show>"
     return text if len(text) <= limit else f"{text[: limit - 1]}…"
 
 
@@ -282,8 +287,11 @@ def check_upload_entity_definitions(document: dict[str, Any]) -> Rejection | Non
                 f"Value {describe(text)} at 'document.text' failed to satisfy constraint: "
                 f"Member must have length less than or equal to {DEFINITION_TEXT_MAX}"
             )
-    if not violations:
-        return None
+    return _invalid(violations) if violations else None
+
+
+def _invalid(violations: list[str]) -> Rejection:
+    """The service's answer to a body that breaks the documented constraints."""
     count = len(violations)
     return Rejection(
         "InvalidRequestException",

@@ -39,8 +39,9 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, None]:
     outcome = yield
-    if call.when == "call":  # the fixture's teardown reads this: a failed test is not blamed for unused scripts
-        item.stash[_CALL_FAILED] = outcome.get_result().failed
+    # the fixture's teardown reads this: a test whose setup or body failed is not blamed for unused scripts
+    if call.when in ("setup", "call") and outcome.get_result().failed:
+        item.stash[_CALL_FAILED] = True
 
 
 def _ini_options(config: pytest.Config) -> StubOptions:

@@ -91,6 +91,29 @@ def test_a_failed_test_is_not_blamed_for_unconsumed_scripts(pytester: pytest.Pyt
     pytester.runpytest("-p", "no:randomly").assert_outcomes(failed=1)
 
 
+def test_a_failed_setup_is_not_blamed_for_unconsumed_scripts(pytester: pytest.Pytester) -> None:
+    make_tests(
+        pytester,
+        """
+        @pytest.fixture
+        def scripted(thingsgraph_stub):
+            thingsgraph_stub.add_upload("u", ["IN_PROGRESS", "SUCCEEDED"])
+
+        @pytest.fixture
+        def broken(scripted):
+            raise RuntimeError("a later fixture broke")
+
+        def test_poll(broken):
+            pass
+        """,
+    )
+
+    result = pytester.runpytest("-p", "no:randomly")
+
+    result.assert_outcomes(errors=1)
+    assert "not polled to the end" not in result.stdout.str()
+
+
 def test_invalid_requests_and_swallowed_stub_errors_fail_at_teardown(pytester: pytest.Pytester) -> None:
     make_tests(
         pytester,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -217,3 +218,53 @@ def test_an_unstubbed_operation_raises_and_fails_the_block() -> None:
     assert str(at_exit.value) == (
         f"The stub raised StubError during the test (the code under test may have caught it):\n- {at_call.value}"
     )
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (
+            '{"uploadId": "u"}'.encode("utf-16"),
+            "Request body is not UTF-8: invalid start byte at byte 0.",
+        ),
+        (
+            b'{"uploadId": "\xed\xa0\x80"}',
+            "Request body is not UTF-8: invalid continuation byte at byte 14.",
+        ),
+        (
+            b'{"uploadId": ' + b"1" * 5000 + b"}",
+            "Request body is not valid JSON: Exceeds the limit (4300 digits) for integer string conversion: value "
+            "has 5000 digits; use sys.set_int_max_str_digits() to increase the limit.",
+        ),
+    ],
+    ids=["utf-16", "encoded-surrogate", "huge-integer"],
+)
+def test_bodies_python_could_decode_but_the_service_would_not_are_refused(body: bytes, message: str) -> None:
+    with mock_thingsgraph(allow_invalid_requests=True) as stub:
+        stub.add_upload("u", ["SUCCEEDED"])
+        status, document = send_raw(stub, body)
+        stub.reset()
+
+    assert (status, document) == (400, {"__type": "SerializationException", "message": message})
+
+
+def _decodes(depth: int) -> bool:
+    try:
+        json.loads("[" * depth + "]" * depth)
+    except RecursionError:
+        return False
+    return True
+
+
+def test_a_value_nested_to_the_decoders_limit_is_still_answered() -> None:
+    low, high = 1, 2
+    while _decodes(high):
+        low, high = high, high * 2
+    while high - low > 1:  # the deepest nesting json.loads decodes
+        middle = (low + high) // 2
+        low, high = (middle, high) if _decodes(middle) else (low, middle)
+    with mock_thingsgraph(allow_invalid_requests=True) as stub:
+        for depth in range(low - 60, low + 1):  # where decoding stops, and where only encoding overflows
+            nested = "[" * depth + "]" * depth
+            status, document = send_raw(stub, ('{"uploadId": ' + nested + "}").encode())
+            assert (status, document["__type"]) == (400, "SerializationException"), depth
