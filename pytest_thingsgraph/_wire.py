@@ -189,8 +189,9 @@ def decode_body(body: bytes) -> dict[str, Any] | Rejection:
         return Rejection("SerializationException", f"Request body is not UTF-8: {error.reason} at byte {error.start}.")
     except RecursionError:
         return Rejection("SerializationException", "Request body is nested too deeply to decode.")
-    except ValueError as error:  # such as an integer of more digits than Python converts
-        return Rejection("SerializationException", f"Request body is not valid JSON: {error}.")
+    except ValueError:  # the one cause left: an integer of more digits than Python converts
+        limit = sys.get_int_max_str_digits()
+        return Rejection("SerializationException", f"Request body has a number of more than {limit} digits.")
     if not isinstance(document, dict):
         return Rejection(
             "SerializationException",
