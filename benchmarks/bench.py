@@ -369,7 +369,7 @@ def section_test(things: Things, moto: Moto | None, settings: Settings, report: 
 
 @dataclass
 class Scaled:
-    """A long-lived stub, reactivated for each batch (through its private _start/_stop)."""
+    """A long-lived stub, reactivated for each batch (through activate/deactivate)."""
 
     things: Things
     stub: ThingsGraphStub
@@ -390,13 +390,13 @@ class Scaled:
         if self.fresh:
             self.stub.reset()
             self.stub.add_upload(self.upload_id, ["SUCCEEDED"])
-        self.stub._start("the benchmark")
+        self.stub.activate("the benchmark")
         try:
             operation = functools.partial(self.things.client.get_upload_status, uploadId=self.upload_id)
             operation()
             yield operation
         finally:
-            self.stub._stop()
+            self.stub.deactivate()
 
     def record(self, count: int) -> None:
         """Make ``count`` calls, so the stub has recorded them."""

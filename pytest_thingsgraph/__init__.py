@@ -2,8 +2,8 @@
 
 Importing this package is cheap: it imports neither botocore nor pydantic. It
 arranges that every botocore session made from now on (once botocore is
-imported), and every requests session, routes Things Graph requests to the
-active stub, if any.
+imported) carries the stub's handlers, which answer Things Graph requests
+while a stub is active and do nothing otherwise.
 """
 
 from __future__ import annotations
@@ -11,36 +11,51 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from . import _activation
-from ._activation import active_stub
+from . import _adapters
 from ._errors import ServiceError, StubError, UsageError
 from ._options import StubOptions
+from ._registry import active_stub
+from ._service import UploadStatus
+from ._types import ResponseMembers, ScriptItem
 
 if TYPE_CHECKING:
-    from ._mock import ThingsGraphMock, mock_thingsgraph
+    from ._patcher import ThingsGraphPatcher, mock_thingsgraph
     from ._stub import Call, ThingsGraphStub
 
 __all__ = [
     "Call",
+    "ResponseMembers",
+    "ScriptItem",
     "ServiceError",
     "StubError",
     "StubOptions",
     "ThingsGraphMock",
+    "ThingsGraphPatcher",
     "ThingsGraphStub",
+    "UploadStatus",
     "UsageError",
     "active_stub",
     "mock_thingsgraph",
 ]
 
-#: Names that import pydantic, loaded on first use only: name -> module.
-_LAZY = {"Call": "_stub", "ThingsGraphStub": "_stub", "ThingsGraphMock": "_mock", "mock_thingsgraph": "_mock"}
+#: Names that import pydantic, loaded on first use only: name -> (module, attribute).
+_LAZY = {
+    "Call": ("_stub", "Call"),
+    "ThingsGraphStub": ("_stub", "ThingsGraphStub"),
+    "ThingsGraphPatcher": ("_patcher", "ThingsGraphPatcher"),
+    "ThingsGraphMock": ("_patcher", "ThingsGraphPatcher"),  # its name in 0.1.0
+    "mock_thingsgraph": ("_patcher", "mock_thingsgraph"),
+}
+
+if TYPE_CHECKING:
+    ThingsGraphMock = ThingsGraphPatcher
+else:
+
+    def __getattr__(name: str) -> Any:
+        if name not in _LAZY:
+            raise AttributeError(f"module 'pytest_thingsgraph' has no attribute {name!r}")
+        module, attribute = _LAZY[name]
+        return getattr(importlib.import_module(f"{__name__}.{module}"), attribute)
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'pytest_thingsgraph' has no attribute {name!r}")
-    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
-
-
-_activation.install()
+_adapters.install()

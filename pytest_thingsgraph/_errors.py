@@ -1,14 +1,10 @@
-"""The exceptions and the scripted service error of pytest-thingsgraph."""
+"""The exceptions of pytest-thingsgraph, and the scripted service error."""
 
 from __future__ import annotations
 
-#: The documented errors of GetUploadStatus and the HTTP status the service sends with each.
-DOCUMENTED_ERRORS: dict[str, int] = {
-    "InvalidRequestException": 400,
-    "ResourceNotFoundException": 404,
-    "InternalFailureException": 500,
-    "ThrottlingException": 400,
-}
+import dataclasses
+
+from ._service import DOCUMENTED_ERRORS
 
 
 class StubError(AssertionError):
@@ -23,6 +19,7 @@ class UsageError(ValueError):
     __module__ = "pytest_thingsgraph"
 
 
+@dataclasses.dataclass(frozen=True, init=False)
 class ServiceError:
     """A service error, as a script item: one HTTP attempt is answered with it.
 
@@ -30,7 +27,7 @@ class ServiceError:
     errors; any other ``code`` needs it.
     """
 
-    __slots__ = ("code", "message", "status_code")
+    __module__ = "pytest_thingsgraph"
 
     code: str
     message: str
@@ -61,9 +58,6 @@ class ServiceError:
         object.__setattr__(self, "message", message)
         object.__setattr__(self, "status_code", status_code)
 
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError(f"ServiceError is immutable; create a new one instead of setting {name}")
-
     def __repr__(self) -> str:
         args = [repr(self.code)]
         if self.message:
@@ -71,11 +65,3 @@ class ServiceError:
         if self.status_code != DOCUMENTED_ERRORS.get(self.code):
             args.append(f"status_code={self.status_code}")
         return f"ServiceError({', '.join(args)})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, ServiceError):
-            return NotImplemented
-        return (self.code, self.message, self.status_code) == (other.code, other.message, other.status_code)
-
-    def __hash__(self) -> int:
-        return hash((self.code, self.message, self.status_code))

@@ -1,4 +1,4 @@
-"""The stub's options: one object merged from ini keys, markers and keywords."""
+"""The stub's options: one object merged from ini keys, markers (module < class < function) and keywords."""
 
 from __future__ import annotations
 
@@ -8,31 +8,27 @@ from collections.abc import Iterable, Mapping
 from ._errors import UsageError
 
 
+def _option(default: bool, help: str) -> bool:
+    return dataclasses.field(default=default, metadata={"help": help})
+
+
 @dataclasses.dataclass(frozen=True)
 class StubOptions:
     """How strict a stub is. Each field is also a marker keyword, an ini key
-    ``thingsgraph_<name>`` and a ``mock_thingsgraph`` keyword."""
+    ``thingsgraph_<name>`` and a ``mock_thingsgraph`` keyword; its help is in ``OPTION_HELP``."""
 
-    #: Fail at teardown if an upload's script was not served to its end.
-    assert_all_consumed: bool = True
-    #: Answer invalid requests as the service would, without failing the test.
-    allow_invalid_requests: bool = False
-    #: Sign stubbed requests with fake credentials, never the machine's own.
-    fake_credentials: bool = True
-    #: Skip botocore's sleeps before retrying stubbed calls; the stub records the delays.
-    instant_retries: bool = True
-    #: Parse uploaded GraphQL with graphql-core; an upload that does not parse ends FAILED.
-    validate_definitions: bool = False
+    assert_all_consumed: bool = _option(True, "fail at teardown if an upload's script was not served to its end")
+    allow_invalid_requests: bool = _option(False, "answer invalid Things Graph requests without failing the test")
+    fake_credentials: bool = _option(True, "sign stubbed Things Graph requests with fake credentials")
+    instant_retries: bool = _option(True, "skip clients' waits before retrying stubbed calls; record the delays")
+    validate_definitions: bool = _option(False, "parse uploaded GraphQL with graphql-core; uploads that don't fail")
 
 
 OPTION_NAMES: tuple[str, ...] = tuple(field.name for field in dataclasses.fields(StubOptions))
-
+#: Each option's help, with its default: the one text behind ini help, markers and docs.
 OPTION_HELP: dict[str, str] = {
-    "assert_all_consumed": "fail at teardown if an upload's script was not served to its end (default true)",
-    "allow_invalid_requests": "answer invalid Things Graph requests without failing the test (default false)",
-    "fake_credentials": "sign stubbed Things Graph requests with fake credentials (default true)",
-    "instant_retries": "skip botocore's sleeps before retrying stubbed Things Graph calls (default true)",
-    "validate_definitions": "parse uploaded GraphQL with graphql-core; uploads that do not parse fail (default false)",
+    field.name: f"{field.metadata['help']} (default {str(field.default).lower()})"
+    for field in dataclasses.fields(StubOptions)
 }
 
 

@@ -1,46 +1,47 @@
-"""Callers that use ``requests`` (signed by requests-aws4auth or by hand) reach the stub too.
+"""The requests adapter: callers that use ``requests`` (signed by requests-aws4auth or by hand) reach the stub.
 
-``Session.get_adapter`` is wrapped once, when ``requests`` is imported: while a stub is
-active, a Things Graph endpoint (``iotthingsgraph.<region>.amazonaws.com``) gets an adapter
-that answers requests carrying ``X-Amz-Target`` from the stub, building each response with
-the ``responses`` library. Everything else, and everything while no stub is active, goes to
-the adapter requests would have used, so a test's own ``responses`` mocks keep their URLs.
+While a stub runs (or the pytest session's guard), ``Session.get_adapter`` is
+patched: a Things Graph endpoint (``iotthingsgraph.<region>.amazonaws.com``)
+gets an adapter that answers requests carrying ``X-Amz-Target`` from the stub,
+building each response with the ``responses`` library. Everything else goes to
+the adapter requests would have used, so a test's own ``responses`` mocks keep
+their URLs.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 from urllib.parse import urlsplit
 
-import requests.adapters  # (also binds "requests": _activation checks which requests this module wired)
-from requests.models import PreparedRequest, Response  # not "from requests": this runs while requests imports
+import requests.adapters
+from requests.models import PreparedRequest, Response
 
-from ._activation import active
-from ._wire import CONTENT_TYPE, wire_request
+from ._patching import Undo, patch_method
+from ._protocol import wire_request
+from ._registry import active, refuse_unstubbed
+from ._service import CONTENT_TYPE
 
 _ENDPOINT = re.compile(r"iotthingsgraph\.[a-z0-9-]+\.amazonaws\.com(\.cn)?")
-_WRAPPED = "_pytest_thingsgraph_original"
 _response_builder: requests.adapters.HTTPAdapter | None = None
 
 
-def install(sessions_module: ModuleType) -> None:
-    """Wrap ``Session.get_adapter`` of this ``requests.sessions`` module, once."""
-    session_class = sessions_module.Session
-    original = session_class.get_adapter
-    if hasattr(original, _WRAPPED):
-        return
+def patch_session(sessions_module: ModuleType) -> Undo:
+    """Route this ``requests.sessions`` module's Things Graph requests to the stub."""
+    return patch_method(sessions_module.Session, "get_adapter", _stubbing_get_adapter)
 
+
+def _stubbing_get_adapter(original: Callable[..., requests.adapters.BaseAdapter]) -> Callable[..., Any]:
     def get_adapter(self: Any, url: str) -> requests.adapters.BaseAdapter:
-        adapter: requests.adapters.BaseAdapter = original(self, url)
-        if active() is None or not is_things_graph_endpoint(url):
+        adapter = original(self, url)
+        if not is_things_graph_endpoint(url):
             return adapter
         return StubAdapter(adapter)
 
-    setattr(get_adapter, _WRAPPED, original)
     get_adapter.__doc__ = original.__doc__
-    session_class.get_adapter = get_adapter
+    return get_adapter
 
 
 def is_things_graph_endpoint(url: str) -> bool:
@@ -58,12 +59,14 @@ class StubAdapter(requests.adapters.BaseAdapter):
     def send(self, request: PreparedRequest, stream: bool = False, timeout: Any = None, verify: Any = True,
              cert: Any = None, proxies: Any = None) -> Response:  # fmt: skip
         stub = active()
+        url = request.url or ""
+        if stub is None:
+            refuse_unstubbed("A Things Graph request of a requests session", url)
         headers = request.headers
         if stub is None or "X-Amz-Target" not in headers:
             return self._fallback.send(
                 request, stream=stream, timeout=timeout, verify=verify, cert=cert, proxies=proxies
             )
-        url = request.url or ""
         wire = wire_request(request.method or "", url, headers, request.body)
         answer = stub.answer(wire)
         import responses  # only Things Graph calls made with requests need it

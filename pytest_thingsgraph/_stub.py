@@ -1,4 +1,4 @@
-"""The stub: scripted uploads, the answer to each request, and the teardown report."""
+"""``ThingsGraphStub``: what a test scripts, what the adapters ask it, and what it recorded."""
 
 from __future__ import annotations
 
@@ -6,87 +6,44 @@ import datetime as dt
 import itertools
 import threading
 import uuid
-from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, cast, overload
 
-from . import _activation, _definitions
+from . import _adapters, _graphql, _registry
 from ._errors import ServiceError, StubError, UsageError
+from ._operations import DEFAULT_SCRIPT, QueuedError, QueuedUpload, Service, Unanswerable
 from ._options import StubOptions
-from ._script import PreparedResponse, ScriptItem, prepare_error, prepare_script, prepare_upload
-from ._wire import (
+from ._protocol import Rejection, Reply, WireRequest, WireResponse, describe, parse
+from ._report import Problems, report
+from ._scripts import Upload, prepare_error, prepare_upload
+from ._service import (
     GET_UPLOAD_STATUS,
+    STUBBED_OPERATIONS,
     UPLOAD_ENTITY_DEFINITIONS,
-    Rejection,
-    WireRequest,
-    WireResponse,
-    check_envelope,
-    check_get_upload_status,
-    check_upload_entity_definitions,
-    decode_body,
-    describe,
-    encode,
-    error_document,
-    operation_of,
+    UPLOAD_ENTITY_DEFINITIONS_MEMBERS,
+    UploadStatus,
 )
-
-#: How many distinct valid GetUploadStatus bodies a stub remembers (one per upload polled, usually).
-_VALID_BODIES_MAX = 4096
+from ._types import ScriptItem
 
 
 @dataclass(frozen=True, slots=True)
 class Call:
-    """One request the stub answered, as the service saw it (never credentials)."""
+    """One request the stub answered, as the service saw it (never credentials); read-only."""
 
     operation: str | None
     upload_id: str | None
     region: str | None
-    request: Any
+    request: Mapping[str, Any] | None
     status_code: int
     response: Mapping[str, Any]
     error_code: str | None
     request_id: str
 
     @property
-    def upload_status(self) -> str | None:
+    def upload_status(self) -> UploadStatus | None:
         """The ``uploadStatus`` answered, or ``None`` for an error."""
-        status = self.response.get("uploadStatus")
-        return status if isinstance(status, str) else None
-
-
-@dataclass(slots=True)
-class _Upload:
-    upload_id: str
-    region: str | None
-    items: tuple[PreparedResponse, ...]
-    served: int = 0
-    scripted: bool = True  # False for an upload nobody queued: the teardown check leaves it alone
-
-    def left(self) -> tuple[PreparedResponse, ...]:
-        """Items not yet served; a terminal last item counts as served once it was."""
-        return self.items[self.served :]
-
-
-@dataclass(frozen=True, slots=True)
-class _PendingUpload:
-    """What the next UploadEntityDefinitions call creates."""
-
-    upload_id: str
-    items: tuple[PreparedResponse, ...]
-    defaults: Mapping[str, Any]
-
-    def label(self) -> str:
-        return f"upload {self.upload_id!r} with script " + ", ".join(item.label() for item in self.items)
-
-
-_DEFAULT_SCRIPT = ("IN_PROGRESS", "SUCCEEDED")
-
-
-@dataclass(slots=True)
-class _Problems:
-    invalid_requests: list[str] = field(default_factory=list)
-    stub_errors: list[str] = field(default_factory=list)
+        return cast("UploadStatus | None", self.response.get("uploadStatus"))
 
 
 class ThingsGraphStub:
@@ -95,16 +52,14 @@ class ThingsGraphStub:
     def __init__(self, options: StubOptions | None = None) -> None:
         self._options = options or StubOptions()
         if self._options.validate_definitions:
-            _definitions.require_graphql()
+            _graphql.require_graphql()
         self._lock = threading.Lock()
-        self._uploads: dict[str, _Upload] = {}
-        self._pending: deque[_PendingUpload | PreparedResponse] = deque()
+        self._service = Service(self._options)
         self._calls: list[Call] = []
-        self._problems = _Problems()
+        self._problems = Problems()
         self._requests_seen = 0
         self._retry_delays: list[float] = []
-        # GetUploadStatus bodies already decoded and found valid, and the upload each names
-        self._valid_bodies: dict[bytes, str] = {}
+        self._stopped = False
         # request IDs shaped as the service's UUIDs: a random prefix per stub, then a counter
         prefix = str(uuid.uuid4())[:24]
         self._request_ids = map(f"{prefix}{{:012x}}".format, itertools.count())
@@ -122,17 +77,12 @@ class ThingsGraphStub:
 
     @property
     def retry_delays(self) -> list[float]:
-        """The delays, in seconds, botocore asked to sleep before retrying stubbed calls (a copy).
+        """The delays, in seconds, clients asked to wait before retrying stubbed calls (a copy).
 
-        With ``instant_retries`` (the default) it did not sleep them.
+        With ``instant_retries`` (the default) they did not wait them.
         """
         with self._lock:
             return list(self._retry_delays)
-
-    def _record_retry_delay(self, seconds: float) -> None:
-        """Note a retry delay botocore asked for; called from botocore's retry loop."""
-        with self._lock:
-            self._retry_delays.append(seconds)
 
     def add_upload(
         self,
@@ -152,12 +102,13 @@ class ThingsGraphStub:
         ``region`` pins the upload to one region.
         """
         where = f"add_upload({describe(upload_id)})"
+        self._refuse_when_stopped(where)
         if region is not None and (not isinstance(region, str) or not region):
             raise UsageError(
                 f"{where}: region={describe(region)} is not a region name: "
                 "pass one such as 'us-east-1', or None to answer in every region."
             )
-        items, _ = prepare_upload(
+        prepared = prepare_upload(
             upload_id,
             script,
             where=where,
@@ -169,11 +120,17 @@ class ThingsGraphStub:
         )
         with self._lock:
             self._refuse_known(where, upload_id)
-            self._uploads[upload_id] = _Upload(upload_id, region, items)
+            self._service.uploads[upload_id] = Upload(upload_id, region, prepared.items)
 
+    @overload
+    def on_upload_entity_definitions(
+        self, script: ServiceError, *, expected: Mapping[str, Any] | None = None
+    ) -> None: ...
+
+    @overload
     def on_upload_entity_definitions(
         self,
-        script: Iterable[ScriptItem] | ServiceError = _DEFAULT_SCRIPT,
+        script: Iterable[ScriptItem] = ...,
         *,
         upload_id: str | None = None,
         namespace_name: str | None = None,
@@ -181,6 +138,16 @@ class ThingsGraphStub:
         namespace_version: int | None = None,
         created_date: dt.datetime | None = None,
         failure_reason: Sequence[str] | None = None,
+        expected: Mapping[str, Any] | None = None,
+    ) -> str: ...
+
+    def on_upload_entity_definitions(
+        self,
+        script: Iterable[ScriptItem] | ServiceError = DEFAULT_SCRIPT,
+        *,
+        upload_id: str | None = None,
+        expected: Mapping[str, Any] | None = None,
+        **keywords: Any,
     ) -> str | None:
         """Queue what the next UploadEntityDefinitions call (one HTTP attempt) answers.
 
@@ -189,216 +156,58 @@ class ThingsGraphStub:
         keywords are its defaults, as for :meth:`add_upload`. A
         :class:`ServiceError` answers the call itself with that error (returns
         ``None``). With nothing queued, a call creates an upload that answers
-        ``["IN_PROGRESS", "SUCCEEDED"]``.
+        ``["IN_PROGRESS", "SUCCEEDED"]``. ``expected`` names request members
+        (camelCase) the call must carry; a call that differs is reported at teardown.
         """
         if isinstance(script, ServiceError):
-            if upload_id is not None:
-                raise UsageError(
-                    f"on_upload_entity_definitions({script!r}): upload_id={describe(upload_id)} creates no upload "
-                    "when the call answers an error: leave upload_id out."
-                )
+            where = f"on_upload_entity_definitions({script!r})"
+            self._refuse_when_stopped(where)
+            for name, value in {"upload_id": upload_id, **keywords}.items():
+                if value is not None:
+                    raise UsageError(
+                        f"{where}: {name}={describe(value)} creates no upload when the call answers an error: "
+                        f"leave {name} out."
+                    )
+            checked = _checked_expected(where, expected)
             with self._lock:
-                self._pending.append(prepare_error(script))
+                self._service.queue.append(QueuedError(prepare_error(script), checked))
             return None
         new_id = str(uuid.uuid4()) if upload_id is None else upload_id
         where = f"on_upload_entity_definitions(upload_id={describe(new_id)})"
-        items, defaults = prepare_upload(
-            new_id,
-            script,
-            where=where,
-            namespace_name=namespace_name,
-            namespace_arn=namespace_arn,
-            namespace_version=namespace_version,
-            created_date=created_date,
-            failure_reason=failure_reason,
-        )
+        self._refuse_when_stopped(where)
+        prepared = prepare_upload(new_id, script, where=where, **keywords)
+        checked = _checked_expected(where, expected)
         with self._lock:
             self._refuse_known(where, new_id)
-            self._pending.append(_PendingUpload(new_id, items, defaults))
+            self._service.queue.append(QueuedUpload(prepared, checked))
         return new_id
 
     def _refuse_known(self, where: str, upload_id: str) -> None:
-        known = upload_id in self._uploads or any(
-            isinstance(entry, _PendingUpload) and entry.upload_id == upload_id for entry in self._pending
-        )
-        if known:
+        if self._service.knows(upload_id):
             raise UsageError(
                 f"{where}: the upload already has a script: put every answer in one script, or call reset() first."
             )
 
-    def _start(self, owner: str) -> None:
-        _activation.activate(self, owner)
-
-    def _stop(self) -> None:
-        _activation.deactivate(self)
+    def _refuse_when_stopped(self, where: str) -> None:
+        if self._stopped:
+            raise UsageError(
+                f"{where}: this stub has stopped, so no call would reach the script. "
+                "Script uploads while the stub runs: inside the test, the with block or between start() and stop()."
+            )
 
     def reset(self) -> None:
-        """Forget every script, call, retry delay and problem (for examples that share one stub)."""
+        """Forget every script, call, retry delay and problem (for a stub shared by several tests)."""
         with self._lock:
-            self._uploads.clear()
-            self._pending.clear()
+            self._service = Service(self._options)
             self._calls.clear()
-            self._problems = _Problems()
+            self._problems = Problems()
             self._requests_seen = 0
             self._retry_delays.clear()
-
-    def answer(self, request: WireRequest) -> WireResponse:
-        """Answer one HTTP attempt; raise :class:`StubError` where the stub cannot."""
-        with self._lock:
-            self._requests_seen += 1
-            number = self._requests_seen
-            operation = operation_of(request.target)
-            if isinstance(operation, Rejection):
-                return self._reject(number, None, request, None, operation)
-            rejection = check_envelope(request)
-            if rejection is not None:
-                return self._reject(number, operation, request, None, rejection)
-            if operation not in (GET_UPLOAD_STATUS, UPLOAD_ENTITY_DEFINITIONS):
-                message = (
-                    f"Things Graph operation {operation} (request {number}) is not stubbed: "
-                    "pytest-thingsgraph answers GetUploadStatus and UploadEntityDefinitions only. Keep the code "
-                    f"under test from calling {operation} in this test, or run it without the stub."
-                )
-                self._problems.stub_errors.append(message)
-                raise StubError(message)
-            upload_id = self._valid_bodies.get(request.body) if operation == GET_UPLOAD_STATUS else None
-            if upload_id is not None:  # the hot path: a body decoded and checked before
-                document: dict[str, Any] = {"uploadId": upload_id}
-            else:
-                decoded = decode_body(request.body)
-                if isinstance(decoded, Rejection):
-                    return self._reject(number, operation, request, None, decoded)
-                document = decoded
-                if operation == UPLOAD_ENTITY_DEFINITIONS:
-                    return self._create_upload(number, request, document)
-                checked = check_get_upload_status(document)
-                if isinstance(checked, Rejection):
-                    return self._reject(number, operation, request, document, checked)
-                upload_id = checked
-                if document == {"uploadId": upload_id} and len(self._valid_bodies) < _VALID_BODIES_MAX:
-                    self._valid_bodies[request.body] = upload_id
-            upload = self._uploads.get(upload_id)
-            if upload is None or (upload.region is not None and upload.region != request.region):
-                where = f" in region {request.region}" if request.region else ""
-                error = error_document("ResourceNotFoundException", f"Upload {upload_id} was not found{where}.")
-                return self._record(operation, upload_id, request.region, document, 404, error, encode(error))
-            if upload.served < len(upload.items):
-                item = upload.items[upload.served]
-                upload.served += 1
-            elif upload.items[-1].terminal:
-                item = upload.items[-1]
-            else:
-                message = (
-                    f"Upload {upload_id!r} has no script item left for request {number}: its script of "
-                    f"{len(upload.items)} item{'s' if len(upload.items) > 1 else ''} ended on "
-                    f"{upload.items[-1].label()}, which is not terminal. Add the items the code under "
-                    "test polls for, or end the script with 'SUCCEEDED' or 'FAILED'."
-                )
-                self._problems.stub_errors.append(message)
-                raise StubError(message)
-            return self._record(
-                operation, upload_id, request.region, document, item.status_code, item.document, item.body
-            )
-
-    def _create_upload(self, number: int, request: WireRequest, document: dict[str, Any]) -> WireResponse:
-        rejection = check_upload_entity_definitions(document)
-        if rejection is not None:
-            return self._reject(number, UPLOAD_ENTITY_DEFINITIONS, request, document, rejection)
-        entry = self._pending.popleft() if self._pending else None
-        if isinstance(entry, PreparedResponse):
-            return self._record(
-                UPLOAD_ENTITY_DEFINITIONS, None, request.region, document, entry.status_code, entry.document, entry.body
-            )
-        scripted = entry is not None
-        if entry is None:
-            upload_id = str(uuid.uuid4())
-            items, defaults = prepare_upload(
-                upload_id, _DEFAULT_SCRIPT, where="UploadEntityDefinitions, nothing queued"
-            )
-            entry = _PendingUpload(upload_id, items, defaults)
-        items = entry.items
-        text = (document.get("document") or {}).get("text")
-        if self._options.validate_definitions and text is not None:
-            reasons = _definitions.syntax_errors(text)
-            if reasons:  # the upload ends FAILED after its IN_PROGRESS polls, as the service reported
-                final = {"uploadStatus": "FAILED", "failureReason": reasons}
-                (failed,) = prepare_script(entry.upload_id, [final], entry.defaults, where="validate_definitions")
-                items = (*(item for item in items if not item.terminal), failed)
-        self._uploads[entry.upload_id] = _Upload(entry.upload_id, request.region, items, scripted=scripted)
-        response = {"uploadId": entry.upload_id}
-        return self._record(
-            UPLOAD_ENTITY_DEFINITIONS, entry.upload_id, request.region, document, 200, response, encode(response)
-        )
-
-    def _reject(
-        self,
-        number: int,
-        operation: str | None,
-        request: WireRequest,
-        document: Any,
-        rejection: Rejection,
-    ) -> WireResponse:
-        error = error_document(rejection.error_code, rejection.message)
-        self._problems.invalid_requests.append(
-            f"request {number} ({operation or 'unknown operation'}"
-            f"{' in ' + request.region if request.region else ''}): "
-            f"{rejection.error_code}: {rejection.message}"
-        )
-        return self._record(operation, None, request.region, document, rejection.status_code, error, encode(error))
-
-    def _record(
-        self,
-        operation: str | None,
-        upload_id: str | None,
-        region: str | None,
-        document: Any,
-        status_code: int,
-        response: Mapping[str, Any],
-        body: bytes,
-    ) -> WireResponse:
-        request_id = next(self._request_ids)
-        error_code = response.get("__type") if status_code >= 400 else None
-        self._calls.append(Call(operation, upload_id, region, document, status_code, response, error_code, request_id))
-        return WireResponse(status_code, body, request_id)
 
     def failures(self, *, check_consumed: bool = True) -> list[str]:
         """The teardown report: one section per failed check, each ending with its fix."""
         with self._lock:
-            unconsumed = [upload for upload in self._uploads.values() if _unconsumed(upload)]
-            pending = list(self._pending)
-            problems = self._problems
-            sections = []
-            if check_consumed and self._options.assert_all_consumed and pending:
-                lines = [f"- {entry.label()}" for entry in pending]
-                sections.append(
-                    "These UploadEntityDefinitions answers were queued but no call took them:\n"
-                    + "\n".join(lines)
-                    + "\nMake the calls or queue fewer answers; if some are optional, set assert_all_consumed=False."
-                )
-            if check_consumed and self._options.assert_all_consumed and unconsumed:
-                lines = [
-                    f"- {upload.upload_id!r}: {upload.served} of {len(upload.items)} items served; not served: "
-                    + ", ".join(item.label() for item in upload.left())
-                    for upload in unconsumed
-                ]
-                sections.append(
-                    "These uploads were not polled to the end of their scripts:\n"
-                    + "\n".join(lines)
-                    + "\nPoll them to the end or shorten their scripts; if some items are optional, "
-                    "set assert_all_consumed=False."
-                )
-            if problems.invalid_requests and not self._options.allow_invalid_requests:
-                sections.append(
-                    "These requests were invalid and were answered with the service's error:\n"
-                    + "\n".join(f"- {line}" for line in problems.invalid_requests)
-                    + "\nFix the code that sent them; if they are on purpose, set allow_invalid_requests=True."
-                )
-            if problems.stub_errors:
-                sections.append(
-                    "The stub raised StubError during the test (the code under test may have caught it):\n"
-                    + "\n".join(f"- {line}" for line in problems.stub_errors)
-                )
-            return sections
+            return report(self._service, self._problems, check_consumed=check_consumed)
 
     def verify(self, *, check_consumed: bool = True) -> None:
         """Raise :class:`StubError` with the teardown report if a check failed."""
@@ -406,15 +215,89 @@ class ThingsGraphStub:
         if sections:
             raise StubError("\n\n".join(sections))
 
+    # What the fixture, mock_thingsgraph and the adapters call.
+
+    def activate(self, owner: str) -> None:
+        """Start answering every client (``owner`` names who starts it, for messages)."""
+        _registry.activate(self, owner)
+        self._stopped = False
+        _adapters.acquire()
+
+    def deactivate(self) -> None:
+        """Stop answering; scripts can no longer be added."""
+        _adapters.release()
+        _registry.deactivate(self)
+        self._stopped = True
+
+    def record_retry_delay(self, seconds: float) -> None:
+        """Note a retry delay a client asked for (and, with ``instant_retries``, did not wait)."""
+        with self._lock:
+            self._retry_delays.append(seconds)
+
+    def answer(self, request: WireRequest) -> WireResponse:
+        """Answer one HTTP attempt as the service would; raise :class:`StubError` where the stub cannot."""
+        parsed = parse(request)
+        with self._lock:
+            self._requests_seen += 1
+            number = self._requests_seen
+            if isinstance(parsed, Rejection):
+                in_region = f" in {request.region}" if request.region else ""
+                self._problems.invalid_requests.append(
+                    f"request {number} ({parsed.operation or 'unknown operation'}{in_region}): "
+                    f"{parsed.error_code}: {parsed.message}"
+                )
+                return self._record(parsed.operation, None, request.region, parsed.document, parsed.reply())
+            operation = parsed.operation
+            upload_id: str | None
+            try:
+                if operation == GET_UPLOAD_STATUS:
+                    reply, upload_id = self._service.get_upload_status(parsed, request.region, number)
+                elif operation == UPLOAD_ENTITY_DEFINITIONS:
+                    reply, upload_id, mismatch = self._service.upload_entity_definitions(parsed, request.region)
+                    if mismatch is not None:
+                        self._problems.unexpected_requests.append(f"request {number}: {mismatch}")
+                else:
+                    raise Unanswerable(
+                        f"Things Graph operation {operation} (request {number}) is not stubbed: "
+                        f"pytest-thingsgraph answers {' and '.join(STUBBED_OPERATIONS)} only. Keep the code "
+                        f"under test from calling {operation} in this test, or run it without the stub."
+                    )
+            except Unanswerable as error:
+                self._problems.stub_errors.append(str(error))
+                raise StubError(str(error)) from None
+            return self._record(operation, upload_id, request.region, parsed.document, reply)
+
+    def _record(
+        self,
+        operation: str | None,
+        upload_id: str | None,
+        region: str | None,
+        request: Mapping[str, Any] | None,
+        reply: Reply,
+    ) -> WireResponse:
+        request_id = next(self._request_ids)
+        self._calls.append(
+            Call(operation, upload_id, region, request, reply.status_code, reply.document, reply.error_code, request_id)
+        )
+        return WireResponse(reply.status_code, reply.body, request_id)
+
     def __repr__(self) -> str:
         with self._lock:
-            uploads, calls = len(self._uploads), len(self._calls)
-        active = _activation.active() is self
-        return f"<ThingsGraphStub {'active' if active else 'inactive'}: {uploads} uploads, {calls} calls>"
+            uploads, calls = len(self._service.uploads), len(self._calls)
+        state = "active" if _registry.active() is self else "stopped" if self._stopped else "inactive"
+        return f"<ThingsGraphStub {state}: {uploads} uploads, {calls} calls>"
 
 
-def _unconsumed(upload: _Upload) -> bool:
-    return upload.scripted and upload.served < len(upload.items)
-
-
-__all__ = ["Call", "ThingsGraphStub"]
+def _checked_expected(where: str, expected: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
+    """``expected=`` request members, checked against the request shape."""
+    if expected is None:
+        return None
+    if not isinstance(expected, Mapping):
+        raise UsageError(f"{where}: expected={describe(expected)} is not a dict of request members.")
+    for name in expected:
+        if name not in UPLOAD_ENTITY_DEFINITIONS_MEMBERS:
+            raise UsageError(
+                f"{where}: expected has {describe(name)}, which is not a member of UploadEntityDefinitionsRequest: "
+                f"use {', '.join(UPLOAD_ENTITY_DEFINITIONS_MEMBERS)} (camelCase, as on the wire)."
+            )
+    return dict(expected)

@@ -30,13 +30,29 @@ import string
 from collections.abc import Callable, Collection, Sequence
 from typing import Any, Literal, TypeAlias
 
-from hypothesis import strategies as st
-from hypothesis.errors import InvalidArgument
+try:
+    from hypothesis import strategies as st
+    from hypothesis.errors import InvalidArgument
+except ModuleNotFoundError as error:  # pragma: no cover - tested in a subprocess without hypothesis
+    raise ImportError(
+        "pytest_thingsgraph.strategies needs hypothesis: install it with pip install 'pytest-thingsgraph[hypothesis]'."
+    ) from error
 
-from ._errors import DOCUMENTED_ERRORS, ServiceError
-from ._script import ScriptItem
-from ._wire import UPLOAD_ID_MAX
-from .models import UPLOAD_STATUSES, UploadStatus
+from ._errors import ServiceError
+from ._service import (
+    CREATED_DATE_END,
+    CREATED_DATE_MIN,
+    DOCUMENTED_ERRORS,
+    NAMESPACE_NAME_MAX,
+    TERMINAL_STATUSES,
+    UPLOAD_ID_MAX,
+    UPLOAD_ID_MIN,
+    UPLOAD_STATUSES,
+    VERSION_MAX,
+    VERSION_MIN,
+    UploadStatus,
+)
+from ._types import ScriptItem
 
 __all__ = [
     "INVALID_REQUEST_KINDS",
@@ -67,12 +83,11 @@ INVALID_REQUEST_KINDS: tuple[InvalidRequestKind, ...] = (
     "not_an_object",
 )
 
-_NAMESPACE_NAME_MAX = 128  # botocore's NamespaceName shape
-_VERSION_RANGE = (-(2**63), 2**63 - 1)  # a Long
-_CREATED_DATE_MIN = dt.datetime(1970, 1, 1)
-_CREATED_DATE_MAX = dt.datetime(2199, 12, 31, 23, 59, 59, 999999)
+# hypothesis takes naive bounds and a time zone
+_CREATED_DATE_MIN = CREATED_DATE_MIN.replace(tzinfo=None)
+_CREATED_DATE_MAX = (CREATED_DATE_END - dt.timedelta(microseconds=1)).replace(tzinfo=None)
 _SURROGATES: tuple[Literal["Cs"]] = ("Cs",)
-_TERMINAL: tuple[UploadStatus, ...] = ("SUCCEEDED", "FAILED")
+_TERMINAL: tuple[UploadStatus, ...] = tuple(status for status in UPLOAD_STATUSES if status in TERMINAL_STATUSES)
 
 # Digits first: text drawn from this alphabet shrinks towards "0".
 _ID_ALPHABET = string.digits + string.ascii_letters + "-_"
@@ -96,9 +111,9 @@ def upload_ids() -> st.SearchStrategy[str]:
     letters and digits) drawn often. Shrinks towards short ASCII: ``"0"``.
     """
     return st.one_of(
-        _ascii_ids(min_size=1, max_size=UPLOAD_ID_MAX),
+        _ascii_ids(min_size=UPLOAD_ID_MIN, max_size=UPLOAD_ID_MAX),
         st.uuids().map(str),
-        _unicode(min_size=1, max_size=UPLOAD_ID_MAX),
+        _unicode(min_size=UPLOAD_ID_MIN, max_size=UPLOAD_ID_MAX),
     )
 
 
@@ -134,7 +149,7 @@ def _without_fold(value: dt.datetime) -> dt.datetime:
 
 
 def _namespace_names() -> st.SearchStrategy[str]:
-    return st.one_of(_ascii_ids(min_size=0, max_size=32), _unicode(max_size=_NAMESPACE_NAME_MAX))
+    return st.one_of(_ascii_ids(min_size=0, max_size=32), _unicode(max_size=NAMESPACE_NAME_MAX))
 
 
 def _namespace_arns() -> st.SearchStrategy[str]:
@@ -148,7 +163,7 @@ def _namespace_arns() -> st.SearchStrategy[str]:
 
 
 def _namespace_versions() -> st.SearchStrategy[int]:
-    return st.one_of(st.integers(1, 100), st.integers(*_VERSION_RANGE))
+    return st.one_of(st.integers(1, 100), st.integers(VERSION_MIN, VERSION_MAX))
 
 
 def _failure_reasons() -> st.SearchStrategy[list[str]]:
@@ -397,11 +412,11 @@ def _kind_order(kind: str) -> int:
 def _check_upload_id(where: str, value: object) -> None:
     if (
         not isinstance(value, str)
-        or not 1 <= len(value) <= UPLOAD_ID_MAX
+        or not UPLOAD_ID_MIN <= len(value) <= UPLOAD_ID_MAX
         or any("\ud800" <= character <= "\udfff" for character in value)
     ):
         raise InvalidArgument(
-            f"{where}: {value!r} is not an upload ID: pass a str of 1 to {UPLOAD_ID_MAX} characters, "
+            f"{where}: {value!r} is not an upload ID: pass a str of {UPLOAD_ID_MIN} to {UPLOAD_ID_MAX} characters, "
             "none of them a lone surrogate."
         )
 

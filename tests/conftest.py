@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
+import pytest
 from hypothesis import HealthCheck, settings
+
+from pytest_thingsgraph import _registry
 
 # botocore looks for credentials when a client is made; none of these tests may ask the
 # instance metadata service (a network address) for them.
@@ -16,3 +20,13 @@ settings.register_profile("soak", max_examples=1000, deadline=None, suppress_hea
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 pytest_plugins = ["pytester"]
+
+
+@pytest.fixture
+def unguarded() -> Iterator[None]:
+    """Turn off the session's guard (ini thingsgraph_block_unstubbed) for one test."""
+    _registry.guard(False)
+    try:
+        yield
+    finally:
+        _registry.guard(True)

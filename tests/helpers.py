@@ -5,8 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 import boto3
+import botocore.session
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
 from botocore.config import Config
+from botocore.credentials import Credentials
+from botocore.validate import ParamValidator
 from hypothesis import settings
+
+from pytest_thingsgraph._protocol import WireRequest, wire_request
+
+FAKE = Credentials("AKIDEXAMPLE", "example-secret")
+SERVICE_MODEL = botocore.session.get_session().get_service_model("iotthingsgraph")
 
 
 def make_client(
@@ -35,3 +45,26 @@ def make_client(
 def examples(count: int) -> int:
     """``count`` examples under the CI profile, scaled like the active profile (10x for soak)."""
     return count * settings.default.max_examples // 100
+
+
+def validation_errors(params: Any, operation: str) -> str:
+    """What botocore's own validator finds wrong with ``params`` for an operation ('' when valid)."""
+    shape = SERVICE_MODEL.operation_model(operation).input_shape
+    return ParamValidator().validate(params, shape).generate_report()
+
+
+def signed_wire(
+    body: bytes,
+    *,
+    target: str | None = "IotThingsGraphFrontEndService.GetUploadStatus",
+    content_type: str | None = "application/x-amz-json-1.1",
+    method: str = "POST",
+    region: str = "us-east-1",
+    url: str | None = None,
+) -> WireRequest:
+    """A request as the service sees it, signed by botocore's SigV4 with fake credentials, as a client sends it."""
+    headers = {name: value for name, value in (("X-Amz-Target", target), ("Content-Type", content_type)) if value}
+    request = AWSRequest(method, url or f"https://iotthingsgraph.{region}.amazonaws.com/", headers=headers, data=body)
+    SigV4Auth(FAKE, "iotthingsgraph", region).add_auth(request)
+    prepared = request.prepare()
+    return wire_request(prepared.method, prepared.url, prepared.headers, prepared.body)

@@ -98,7 +98,8 @@ def test_clients_in_other_threads_are_answered(thingsgraph_stub: ThingsGraphStub
     assert results == ["SUCCEEDED"] * 4
 
 
-def test_with_no_stub_active_requests_go_on_as_usual(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.usefixtures("unguarded")
+def test_with_no_stub_active_and_no_guard_requests_go_on_as_usual(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "example-secret")
     client = make_client(fresh_session=True)

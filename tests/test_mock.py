@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import unittest
 
 import pytest
 from helpers import make_client
 
 from pytest_thingsgraph import StubError, ThingsGraphStub, UsageError, active_stub, mock_thingsgraph
-from pytest_thingsgraph._activation import active
+from pytest_thingsgraph._registry import active
 
 
 def test_the_block_answers_and_checks_on_exit() -> None:
@@ -20,7 +21,8 @@ def test_the_block_answers_and_checks_on_exit() -> None:
     assert str(caught.value) == (
         "These uploads were not polled to the end of their scripts:\n"
         "- 'u': 1 of 2 items served; not served: 'SUCCEEDED'\n"
-        "Poll them to the end or shorten their scripts; if some items are optional, set assert_all_consumed=False."
+        "Poll them to the end or shorten their scripts; if some items are optional, set assert_all_consumed=False "
+        "(see 'Options and teardown' in the README of pytest-thingsgraph)"
     )
     assert active() is None
 
@@ -72,10 +74,12 @@ def test_wrong_options_name_the_keyword(options: dict[str, object], message: str
 def test_a_second_block_is_a_clear_error() -> None:
     with mock_thingsgraph(), pytest.raises(UsageError) as caught, mock_thingsgraph():
         pass  # pragma: no cover
+    FIRST_BLOCK_LINE = inspect.currentframe().f_lineno - 2  # type: ignore[union-attr]
 
     assert str(caught.value) == (
-        "Cannot start mock_thingsgraph(): a Things Graph stub is already active (mock_thingsgraph()). "
-        "Use that stub instead of starting a second one; only one answers at a time."
+        "Cannot start mock_thingsgraph(): a Things Graph stub is already active, mock_thingsgraph() started at "
+        f"{__file__}:{FIRST_BLOCK_LINE}. Only one answers at a time: use that stub (active_stub() returns it), "
+        "or stop it first (leave its with block, or call stop() on what started it)."
     )
     assert active() is None
 
@@ -110,7 +114,7 @@ def test_active_stub_outside_a_stub_says_how_to_start_one() -> None:
 
     assert str(caught.value) == (
         "No Things Graph stub is active: request the thingsgraph_stub fixture, or call this inside a "
-        "mock_thingsgraph() block or decorated function."
+        "mock_thingsgraph() block, decorated function or start()/stop() pair."
     )
 
 

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, get_args
 
 import botocore.session
 import pytest
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
+from pytest_thingsgraph import _service as service
 from pytest_thingsgraph import models
-from pytest_thingsgraph._errors import DOCUMENTED_ERRORS
-from pytest_thingsgraph._wire import OPERATIONS, TARGET_PREFIX, UPLOAD_ID_MAX
+from pytest_thingsgraph._service import DOCUMENTED_ERRORS, OPERATIONS, TARGET_PREFIX, UPLOAD_ID_MAX
 
 SERVICE = botocore.session.get_session().get_service_model("iotthingsgraph")
 OPERATION = SERVICE.operation_model("GetUploadStatus")
@@ -59,31 +60,35 @@ def describe_shape(shape: Any) -> dict[str, dict[str, Any]]:
     return described
 
 
-@pytest.mark.parametrize(
-    ("model", "shape"),
-    [
-        (models.GetUploadStatusRequest, OPERATION.input_shape),
-        (models.GetUploadStatusResponse, OPERATION.output_shape),
-        (models.UploadEntityDefinitionsRequest, UPLOAD.input_shape),
-        (models.DefinitionDocument, UPLOAD.input_shape.members["document"]),
-        (models.UploadEntityDefinitionsResponse, UPLOAD.output_shape),
-    ],
-    ids=["request", "response", "upload-request", "upload-document", "upload-response"],
-)
-def test_models_match_botocore_shapes(model: type[BaseModel], shape: Any) -> None:
-    assert describe_model(model) == describe_shape(shape)
+def test_the_response_model_matches_botocores_shape() -> None:
+    assert describe_model(models.GetUploadStatusResponse) == describe_shape(OPERATION.output_shape)
+    assert tuple(OPERATION.output_shape.members) == service.RESPONSE_MEMBERS
 
 
-def test_models_forbid_unknown_members_and_coercion() -> None:
-    for model in (
-        models.GetUploadStatusRequest,
-        models.GetUploadStatusResponse,
-        models.UploadEntityDefinitionsRequest,
-        models.DefinitionDocument,
-        models.UploadEntityDefinitionsResponse,
-    ):
-        assert model.model_config.get("extra") == "forbid"
-        assert model.model_config.get("strict") is True
+def test_the_response_model_forbids_unknown_members_and_coercion() -> None:
+    valid = {
+        "uploadId": "u",
+        "uploadStatus": "SUCCEEDED",
+        "createdDate": dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc),
+    }
+    models.GetUploadStatusResponse.model_validate(valid)
+    with pytest.raises(ValidationError, match="Extra inputs are not permitted"):
+        models.GetUploadStatusResponse.model_validate({**valid, "upload_status": "FAILED"})
+    with pytest.raises(ValidationError, match="Input should be a valid integer"):
+        models.GetUploadStatusResponse.model_validate({**valid, "namespaceVersion": "3"})
+
+
+def test_the_request_shapes_match_botocores() -> None:
+    upload_id = OPERATION.input_shape.members["uploadId"]
+    assert (upload_id.metadata["min"], upload_id.metadata["max"]) == (service.UPLOAD_ID_MIN, service.UPLOAD_ID_MAX)
+    assert tuple(OPERATION.input_shape.members) == service.GET_UPLOAD_STATUS_MEMBERS
+    assert tuple(UPLOAD.input_shape.members) == service.UPLOAD_ENTITY_DEFINITIONS_MEMBERS
+    document = UPLOAD.input_shape.members["document"]
+    assert tuple(document.members) == service.DEFINITION_DOCUMENT_MEMBERS
+    assert tuple(document.members["language"].enum) == service.DEFINITION_LANGUAGES
+    assert document.members["text"].metadata["max"] == service.DEFINITION_TEXT_MAX
+    assert OPERATION.output_shape.members["namespaceName"].metadata["max"] == service.NAMESPACE_NAME_MAX
+    assert tuple(UPLOAD.output_shape.members) == ("uploadId",)
 
 
 def test_long_bounds_match_the_long_shape() -> None:
@@ -107,3 +112,13 @@ def test_wire_constants_match_the_service_model() -> None:
 def test_documented_errors_match_the_operation() -> None:
     assert [shape.name for shape in OPERATION.error_shapes] == list(DOCUMENTED_ERRORS)
     assert OPERATION.deprecated
+    assert {shape.name for shape in UPLOAD.error_shapes} <= set(DOCUMENTED_ERRORS)
+
+
+def test_the_service_names_match_the_model() -> None:
+    assert SERVICE.endpoint_prefix == SERVICE.signing_name == service.SERVICE_NAME
+    assert SERVICE.service_id.hyphenize() == service.SERVICE_NAME  # botocore's event name
+    assert f"application/x-amz-json-{SERVICE.metadata['jsonVersion']}" == service.CONTENT_TYPE
+    assert set(service.STUBBED_OPERATIONS) <= OPERATIONS
+    assert OPERATION.output_shape.members["namespaceVersion"].type_name == "long"
+    assert (service.VERSION_MIN, service.VERSION_MAX) == (-(2**63), 2**63 - 1)

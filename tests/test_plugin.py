@@ -27,7 +27,7 @@ def teardown_message(result: pytest.RunResult, test: str) -> str:
     """The text of the teardown error of ``test``, as pytest prints it."""
     lines = result.stdout.lines
     start = next(i for i, line in enumerate(lines) if line.startswith("_") and f"teardown of {test}" in line)
-    end = next(i for i in range(start + 1, len(lines)) if lines[i].startswith(("_", "=")))
+    end = next(i for i in range(start + 1, len(lines)) if lines[i].startswith(("_", "=", "---")))
     return "\n".join(lines[start + 1 : end]).strip()
 
 
@@ -74,7 +74,8 @@ def test_unconsumed_scripts_fail_at_teardown(pytester: pytest.Pytester) -> None:
         "- 'upload-1': 1 of 3 items served; not served: ServiceError('ThrottlingException', 'Rate exceeded'), "
         "'SUCCEEDED'\n"
         "- 'upload-2': 0 of 1 items served; not served: 'FAILED'\n"
-        "Poll them to the end or shorten their scripts; if some items are optional, set assert_all_consumed=False."
+        "Poll them to the end or shorten their scripts; if some items are optional, set assert_all_consumed=False "
+        "(see 'Options and teardown' in the README of pytest-thingsgraph)"
     )
 
 
@@ -138,7 +139,8 @@ def test_invalid_requests_and_swallowed_stub_errors_fail_at_teardown(pytester: p
         "- request 3 (GetUploadStatus in us-east-1): InvalidRequestException: 1 validation error detected: Value "
         "'uuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuu' at 'uploadId' failed to satisfy constraint: Member must have "
         "length less than or equal to 40\n"
-        "Fix the code that sent them; if they are on purpose, set allow_invalid_requests=True.\n"
+        "Fix the code that sent them; if they are on purpose, set allow_invalid_requests=True "
+        "(see 'Options and teardown' in the README of pytest-thingsgraph)\n"
         "\n"
         "The stub raised StubError during the test (the code under test may have caught it):\n"
         "- Upload 'u' has no script item left for request 2: its script of 1 item ended on 'IN_PROGRESS', which is "
@@ -247,11 +249,13 @@ def test_a_wrong_ini_value_fails_with_the_key(pytester: pytest.Pytester) -> None
     )
 
 
+@pytest.mark.usefixtures("unguarded")  # the inner session's ini turns its own guard off
 def test_the_stub_is_deactivated_whatever_the_test_did(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\nthingsgraph_block_unstubbed = false\n")  # the last test calls with no stub
     make_tests(
         pytester,
         """
-        import pytest_thingsgraph._activation as activation
+        import pytest_thingsgraph._registry as activation
 
         def test_raises(thingsgraph_stub):
             raise RuntimeError("the code under test broke")
@@ -301,8 +305,9 @@ def test_a_second_stub_is_a_clear_error(pytester: pytest.Pytester) -> None:
     result.stdout.fnmatch_lines(
         [
             "E * pytest_thingsgraph.UsageError: Cannot start mock_thingsgraph(): a Things Graph stub is "
-            "already active (the thingsgraph_stub fixture of test_inner.py::test_nested). Use that stub instead of "
-            "starting a second one; only one answers at a time."
+            "already active, the thingsgraph_stub fixture of test_inner.py::test_nested started at *. "
+            "Only one answers at a time: use that stub (active_stub() returns it), or stop it first "
+            "(leave its with block, or call stop() on what started it)."
         ]
     )
 

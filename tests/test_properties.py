@@ -18,12 +18,12 @@ import botocore.session
 import pytest
 from botocore.awsrequest import AWSRequest, AWSResponse
 from botocore.exceptions import ClientError
-from helpers import examples, make_client
+from helpers import examples, make_client, signed_wire
 from hypothesis import HealthCheck, event, given, note, settings
 from hypothesis import strategies as st
 
 from pytest_thingsgraph import ServiceError, StubError, ThingsGraphStub, _botocore, mock_thingsgraph
-from pytest_thingsgraph._wire import CONTENT_TYPE, OPERATIONS, TARGET_PREFIX, WireRequest
+from pytest_thingsgraph._service import CONTENT_TYPE, OPERATIONS, TARGET_PREFIX
 from pytest_thingsgraph.models import TERMINAL_STATUSES, UPLOAD_STATUSES
 from pytest_thingsgraph.strategies import (
     JSONValue,
@@ -268,7 +268,7 @@ def check_flagged(stub: ThingsGraphStub) -> None:
 def test_invalid_wire_bodies_are_answered_and_flagged(body: JSONValue, ensure_ascii: bool, content_type: str) -> None:
     raw = json.dumps(body, ensure_ascii=ensure_ascii).encode()
     with mock_thingsgraph() as stub:
-        response = stub.answer(WireRequest("POST", TARGET, content_type, raw, REGION))
+        response = stub.answer(signed_wire(raw, content_type=content_type, region=REGION))
         assert response.status_code == 400
         document = json.loads(response.body)
         assert document["__type"] == expected_rejection(body)
@@ -300,7 +300,7 @@ def test_valid_requests_are_never_flagged(upload_id: str, scripted: bool, ensure
         if scripted:
             stub.add_upload(upload_id, ["SUCCEEDED"])
         raw = json.dumps({"uploadId": upload_id}, ensure_ascii=ensure_ascii).encode()
-        wire = stub.answer(WireRequest("POST", TARGET, CONTENT_TYPE, raw, REGION))
+        wire = stub.answer(signed_wire(raw, region=REGION))
         answer, _ = get_upload_status(shared_client(validation=validation), upload_id)
         if scripted:
             assert wire.status_code == 200

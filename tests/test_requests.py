@@ -127,7 +127,8 @@ def test_a_mock_started_inside_the_stub_still_leaves_things_graph_to_it() -> Non
     assert len(stub.calls) == 1
 
 
-def test_with_no_stub_active_things_graph_calls_go_where_they_went() -> None:
+@pytest.mark.usefixtures("unguarded")
+def test_with_no_stub_active_and_no_guard_things_graph_calls_go_where_they_went() -> None:
     with responses.RequestsMock() as own:
         own.add(responses.POST, ENDPOINT, json={"answered_by": "the test's own mock"})
 
@@ -142,17 +143,17 @@ with mock_thingsgraph():
     pass
 print("requests" in sys.modules, "responses" in sys.modules)
 import requests
-wrapped = requests.Session.get_adapter
-import pytest_thingsgraph._activation
-pytest_thingsgraph._activation.install()
-print(requests.Session.get_adapter is wrapped, hasattr(wrapped, "_pytest_thingsgraph_original"))
-requests.Session().get_adapter("https://example.invalid/")
-print("responses" in sys.modules)
+original = requests.Session.get_adapter
+with mock_thingsgraph():
+    print(requests.Session.get_adapter is original)
+    requests.Session().get_adapter("https://example.invalid/")
+    print("responses" in sys.modules)
+print(requests.Session.get_adapter is original)
 """
 
 
-def test_requests_is_wired_once_and_only_when_imported() -> None:
+def test_requests_is_patched_only_while_a_stub_runs() -> None:
     result = subprocess.run([sys.executable, "-c", LAZY], capture_output=True, text=True, timeout=60, check=False)
 
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["False", "False", "True", "True", "False"]
+    assert result.stdout.split() == ["False", "False", "False", "False", "True"]

@@ -166,8 +166,8 @@ WHEN = "add_upload('u')"
         ),
         (
             {"script": [{"uploadStatus": "SUCCEEDED", "namespace": "acme"}]},
-            f"{WHEN}: script item 0 is not a valid GetUploadStatus response: namespace='acme': Extra inputs are "
-            "not permitted.",
+            f"{WHEN}: script item 0 is not a valid GetUploadStatus response: namespace: not a member of the response "
+            "(did you mean 'namespaceArn'?).",
         ),
         (
             {"script": [{"namespaceVersion": 3}]},

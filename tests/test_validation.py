@@ -8,10 +8,9 @@ from typing import Any
 
 import pytest
 from botocore.awsrequest import AWSRequest
-from helpers import make_client
+from helpers import make_client, signed_wire
 
 from pytest_thingsgraph import StubError, ThingsGraphStub, mock_thingsgraph
-from pytest_thingsgraph._wire import WireRequest
 
 TARGET = "IotThingsGraphFrontEndService.GetUploadStatus"
 JSON = "application/x-amz-json-1.1"
@@ -30,7 +29,7 @@ def send_raw(
     content_type: str | None = JSON,
     method: str = "POST",
 ) -> tuple[int, dict[str, Any]]:
-    response = stub.answer(WireRequest(method, target, content_type, body, "us-east-1"))
+    response = stub.answer(signed_wire(body, target=target, content_type=content_type, method=method))
     return response.status_code, stub.calls[-1].response
 
 
@@ -88,7 +87,8 @@ def test_a_41_character_id_is_refused_even_though_botocore_validation_is_on(thin
         "- request 1 (GetUploadStatus in us-east-1): InvalidRequestException: 1 validation error detected: "
         "Value 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' at 'uploadId' failed to satisfy constraint: "
         "Member must have length less than or equal to 40\n"
-        "Fix the code that sent them; if they are on purpose, set allow_invalid_requests=True."
+        "Fix the code that sent them; if they are on purpose, set allow_invalid_requests=True "
+        "(see 'Options and teardown' in the README of pytest-thingsgraph)"
     ]
     thingsgraph_stub.reset()
 
@@ -187,7 +187,8 @@ def test_invalid_requests_fail_the_block_by_default() -> None:
         "These requests were invalid and were answered with the service's error:\n"
         "- request 1 (GetUploadStatus in us-east-1): SerializationException: Content-Type 'text/plain' is not "
         "supported: send application/x-amz-json-1.1.\n"
-        "Fix the code that sent them; if they are on purpose, set allow_invalid_requests=True."
+        "Fix the code that sent them; if they are on purpose, set allow_invalid_requests=True "
+        "(see 'Options and teardown' in the README of pytest-thingsgraph)"
     )
 
 

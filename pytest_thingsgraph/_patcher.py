@@ -1,0 +1,120 @@
+"""``mock_thingsgraph(**options)``: a stub outside fixtures: ``start()``/``stop()``, a ``with`` block, a decorator."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import unittest
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any, TypeVar, overload
+
+from ._errors import UsageError
+from ._options import StubOptions, merge_options
+from ._stub import ThingsGraphStub
+
+_Target = TypeVar("_Target", bound=Callable[..., Any])
+_Class = TypeVar("_Class", bound=type)
+
+
+class ThingsGraphPatcher:
+    """Runs a fresh stub on each ``start()`` (or ``with``, or decorated call) until the matching ``stop()``.
+
+    ``stop()`` (and leaving the block without an exception) runs the teardown
+    checks and raises :class:`StubError` with the report if one failed.
+    """
+
+    def __init__(self, options: StubOptions, owner: str = "mock_thingsgraph()") -> None:
+        self.options = options
+        self._owner = owner
+        self._running: list[ThingsGraphStub] = []
+
+    def start(self) -> ThingsGraphStub:
+        """Start a stub that answers every client, and return it."""
+        stub = ThingsGraphStub(self.options)
+        stub.activate(self._owner)
+        self._running.append(stub)
+        return stub
+
+    def stop(self, *, check: bool = True, check_consumed: bool = True) -> None:
+        """Stop the stub this patcher started last; then, with ``check``, raise :class:`StubError` if a check failed."""
+        if not self._running:
+            raise UsageError(f"{self._owner}.stop() was called with no stub running: call start() first.")
+        stub = self._running.pop()
+        stub.deactivate()
+        if check:
+            stub.verify(check_consumed=check_consumed)
+
+    def __enter__(self) -> ThingsGraphStub:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop(check=exc_type is None)
+
+    @overload
+    def __call__(self, target: _Class) -> _Class: ...
+
+    @overload
+    def __call__(self, target: _Target) -> _Target: ...
+
+    def __call__(self, target: Any) -> Any:
+        """Decorate a function, a coroutine function, a ``unittest.TestCase`` class or a test class."""
+        if isinstance(target, type):
+            if issubclass(target, unittest.TestCase):
+                return self._decorate_test_case(target)
+            return self._decorate_class(target)
+        if inspect.iscoroutinefunction(target):
+
+            @functools.wraps(target)
+            async def run_async(*args: Any, **kwargs: Any) -> Any:
+                with self:
+                    return await target(*args, **kwargs)
+
+            return run_async
+        if inspect.isfunction(target) or inspect.ismethod(target):
+
+            @functools.wraps(target)
+            def run(*args: Any, **kwargs: Any) -> Any:
+                with self:
+                    return target(*args, **kwargs)
+
+            return run
+        raise TypeError(
+            f"mock_thingsgraph() cannot decorate {target!r} ({type(target).__name__}): decorate a function, "
+            "a coroutine function, a unittest.TestCase class or a test class, or use it as a with block."
+        )
+
+    def _decorate_test_case(self, case: type[unittest.TestCase]) -> type[unittest.TestCase]:
+        """A stub runs for each test, from before ``setUp`` to after ``tearDown`` and the cleanups."""
+        set_up = case.setUp
+
+        @functools.wraps(set_up)
+        def setUp(test: unittest.TestCase) -> None:
+            self.start()
+            test.addCleanup(self.stop)
+            set_up(test)
+
+        case.setUp = setUp  # type: ignore[method-assign,assignment]
+        return case
+
+    def _decorate_class(self, cls: type) -> type:
+        """Each ``test*`` method (sync or async) runs with a stub of its own."""
+        for name, member in list(vars(cls).items()):
+            if name.startswith("test") and (inspect.isfunction(member) or inspect.iscoroutinefunction(member)):
+                setattr(cls, name, self(member))
+        return cls
+
+
+def mock_thingsgraph(**options: bool) -> ThingsGraphPatcher:
+    """Run a stub with ``start()``/``stop()``, in a ``with`` block, or around a decorated function or class.
+
+    Takes the options as keywords (see :class:`StubOptions`). On stop the
+    teardown checks run and a failure raises :class:`StubError`, unless the
+    block is already raising. While it runs, :func:`active_stub` returns the stub.
+    """
+    return ThingsGraphPatcher(merge_options(StubOptions(), options, source="mock_thingsgraph()"))

@@ -1,0 +1,439 @@
+"""Things Graph's JSON 1.1 wire protocol: a request in, the service's view of it or its refusal out.
+
+Nothing here knows a client library: each adapter turns its request into a
+:class:`WireRequest` with :func:`wire_request`, :func:`parse` checks it as the
+service would (envelope, then body), and a :class:`Reply` goes back out as a
+:class:`WireResponse`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import json
+import sys
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ._service import (
+    CONTENT_TYPE,
+    DEFINITION_DOCUMENT_MEMBERS,
+    DEFINITION_LANGUAGES,
+    DEFINITION_TEXT_MAX,
+    GET_UPLOAD_STATUS,
+    GET_UPLOAD_STATUS_MEMBERS,
+    OPERATIONS,
+    SERVICE_NAME,
+    TARGET_PREFIX,
+    UPLOAD_ENTITY_DEFINITIONS,
+    UPLOAD_ENTITY_DEFINITIONS_MEMBERS,
+    UPLOAD_ID_MAX,
+    UPLOAD_ID_MIN,
+)
+
+#: The headers the service reads, lower-case.
+READ_HEADERS = ("x-amz-target", "content-type", "authorization", "x-amz-date")
+
+
+@dataclass(frozen=True, slots=True)
+class WireRequest:
+    """One HTTP request as the service sees it: only the headers it reads (lower-case names)."""
+
+    method: str
+    url: str
+    headers: Mapping[str, str]
+    body: bytes
+    region: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class WireResponse:
+    """One HTTP response: status, JSON body and the request ID the service sends with it."""
+
+    status_code: int
+    body: bytes
+    request_id: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """The headers the service sends."""
+        return {
+            "x-amzn-RequestId": self.request_id,
+            "Content-Type": CONTENT_TYPE,
+            "Content-Length": str(len(self.body)),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """What the service answers: a status and a JSON document, encoded once."""
+
+    status_code: int
+    document: Mapping[str, Any]
+    body: bytes
+
+    @property
+    def error_code(self) -> str | None:
+        return self.document.get("__type") if self.status_code >= 400 else None
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """Why the service refuses a request."""
+
+    error_code: str
+    message: str
+    status_code: int = 400
+    #: What the service made of the request before refusing it, for the record.
+    operation: str | None = None
+    document: Mapping[str, Any] | None = None
+
+    def reply(self) -> Reply:
+        return error_reply(self.error_code, self.message, self.status_code)
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedRequest:
+    """A request the service accepted as well-formed: its operation and body (read-only)."""
+
+    operation: str
+    document: Mapping[str, Any]
+    upload_id: str | None = None  # GetUploadStatus's
+
+
+def wire_request(method: str, url: str, headers: Any, body: object) -> WireRequest:
+    """The service's view of a request (``headers`` has a case-insensitive ``get``, as every client's has)."""
+    read = {}
+    for name in READ_HEADERS:
+        value = headers.get(name)
+        if value is not None:
+            read[name] = _header_text(value)
+    return WireRequest(method, url, read, _body_bytes(body), region_of(read.get("authorization"), url))
+
+
+def _header_text(value: object) -> str:
+    """A header value as text: clients hold bytes, str, or (botocore) an email Header object."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    try:
+        return str(value)
+    except UnicodeError:  # a str value with a lone surrogate, which no HTTP header can carry
+        return "<header value that is not text>"
+
+
+def _body_bytes(body: object) -> bytes:
+    """The body as sent; text that is not UTF-8 stays undecodable, as it would be on the wire."""
+    if body is None:
+        return b""
+    if isinstance(body, bytes):
+        return body
+    if isinstance(body, bytearray):
+        return bytes(body)
+    if isinstance(body, str):
+        return body.encode("utf-8", "surrogatepass")
+    read = getattr(body, "read", None)
+    if read is not None:
+        return _body_bytes(read())
+    if isinstance(body, Iterable):  # a generator of chunks, as requests allows
+        return b"".join(_body_bytes(chunk) for chunk in body)
+    return b""
+
+
+def region_of(authorization: str | None, url: str) -> str | None:
+    """The region a request was signed for (SigV4 credential scope), else the endpoint's."""
+    if authorization:
+        start = authorization.find("Credential=")
+        if start != -1:
+            scope = authorization[start + len("Credential=") :].split(",", 1)[0].split("/")
+            if len(scope) == 5:
+                return sys.intern(scope[2])  # one string per region, shared by the calls recorded
+    host = url.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
+    parts = host.split(".")
+    if len(parts) >= 3 and parts[0] == SERVICE_NAME:
+        return parts[1]
+    return None
+
+
+_OPERATION_OF_TARGET = {TARGET_PREFIX + operation: operation for operation in OPERATIONS}
+
+
+def parse(request: WireRequest) -> ParsedRequest | Rejection:
+    """Check a request as the service does, in its order: operation, envelope, then body.
+
+    An operation the stub does not answer comes back with an empty document:
+    its body is never read.
+    """
+    target = request.headers.get("x-amz-target")
+    if target is None:
+        return Rejection("UnknownOperationException", "Missing X-Amz-Target header: name an operation.")
+    operation = _OPERATION_OF_TARGET.get(target)
+    if operation is None:
+        return Rejection(
+            "UnknownOperationException",
+            f"Unknown operation {describe(target)}: X-Amz-Target must be {TARGET_PREFIX}<Operation>.",
+        )
+    rejection = _check_envelope(request)
+    if rejection is not None:
+        return dataclasses.replace(rejection, operation=operation)
+    if operation == GET_UPLOAD_STATUS:
+        return _parse_get_upload_status(request.body)
+    if operation == UPLOAD_ENTITY_DEFINITIONS:
+        return _parse_upload_entity_definitions(request.body)
+    return ParsedRequest(operation, _EMPTY)
+
+
+def _parse_upload_entity_definitions(body: bytes) -> ParsedRequest | Rejection:
+    document = _decode(body)
+    if isinstance(document, Rejection):
+        return dataclasses.replace(document, operation=UPLOAD_ENTITY_DEFINITIONS)
+    frozen = freeze(document)
+    rejection = _check_upload_entity_definitions(document)
+    if rejection is not None:
+        return dataclasses.replace(rejection, operation=UPLOAD_ENTITY_DEFINITIONS, document=frozen)
+    return ParsedRequest(UPLOAD_ENTITY_DEFINITIONS, frozen)
+
+
+def _check_envelope(request: WireRequest) -> Rejection | None:
+    """The method and content type every JSON 1.1 request carries."""
+    if request.method != "POST":
+        return Rejection("UnknownOperationException", f"Method {describe(request.method)} is not allowed: send POST.")
+    content_type = request.headers.get("content-type")
+    if (content_type or "").split(";", 1)[0].strip().lower() != CONTENT_TYPE:
+        return Rejection(
+            "SerializationException",
+            f"Content-Type {describe(content_type)} is not supported: send {CONTENT_TYPE}.",
+        )
+    return None
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_get_upload_status(body: bytes) -> ParsedRequest | Rejection:
+    """A GetUploadStatus body, parsed once: clients poll with the same body again and again."""
+    document = _decode(body)
+    if isinstance(document, Rejection):
+        return dataclasses.replace(document, operation=GET_UPLOAD_STATUS)
+    rejection = _check_get_upload_status(document)
+    if rejection is not None:
+        return dataclasses.replace(rejection, operation=GET_UPLOAD_STATUS, document=freeze(document))
+    return ParsedRequest(GET_UPLOAD_STATUS, freeze(document), sys.intern(document["uploadId"]))
+
+
+def _check_get_upload_status(document: dict[str, Any]) -> Rejection | None:
+    upload_id = document.get("uploadId")
+    if type(upload_id) is str and len(document) == 1 and UPLOAD_ID_MIN <= len(upload_id) <= UPLOAD_ID_MAX:
+        return None
+    if upload_id is not None and not isinstance(upload_id, str):
+        return _wrong_type("uploadId", upload_id, "a JSON string")
+    violations = [
+        f"Member {describe(name)} is not part of GetUploadStatusRequest: send uploadId only"
+        for name in document
+        if name not in GET_UPLOAD_STATUS_MEMBERS
+    ]
+    if upload_id is None:
+        violations.insert(0, _null("uploadId"))
+    elif len(upload_id) < UPLOAD_ID_MIN:
+        violations.insert(
+            0,
+            f"Value '' at 'uploadId' failed to satisfy constraint: "
+            f"Member must have length greater than or equal to {UPLOAD_ID_MIN}",
+        )
+    elif len(upload_id) > UPLOAD_ID_MAX:
+        violations.insert(0, _too_long("uploadId", upload_id, UPLOAD_ID_MAX))
+    return _invalid(violations)
+
+
+def _decode(body: bytes) -> dict[str, Any] | Rejection:
+    """Decode a JSON object body, or say why it is not one."""
+    try:
+        document = json.loads(body.decode("utf-8") if body else "{}")  # UTF-8 only, as the service reads it
+    except json.JSONDecodeError as error:
+        return Rejection(
+            "SerializationException",
+            f"Request body is not valid JSON: {error.msg} at line {error.lineno} column {error.colno}.",
+        )
+    except UnicodeDecodeError as error:
+        return Rejection("SerializationException", f"Request body is not UTF-8: {error.reason} at byte {error.start}.")
+    except RecursionError:
+        return Rejection("SerializationException", "Request body is nested too deeply to decode.")
+    except ValueError:  # the one cause left: an integer of more digits than Python converts
+        limit = sys.get_int_max_str_digits()
+        return Rejection("SerializationException", f"Request body has a number of more than {limit} digits.")
+    if not isinstance(document, dict):
+        return Rejection("SerializationException", f"Request body must be a JSON object, not {_json_type(document)}.")
+    return document
+
+
+def _check_upload_entity_definitions(document: dict[str, Any]) -> Rejection | None:
+    """Why a body is not a valid UploadEntityDefinitionsRequest, or ``None`` if it is one."""
+    for name in UPLOAD_ENTITY_DEFINITIONS_MEMBERS[1:]:
+        value = document.get(name)
+        if value is not None and not isinstance(value, bool):
+            return _wrong_type(name, value, "a JSON boolean")
+    definition = document.get("document")
+    if definition is not None and not isinstance(definition, dict):
+        return _wrong_type("document", definition, "a JSON object")
+    for name in DEFINITION_DOCUMENT_MEMBERS:
+        value = (definition or {}).get(name)
+        if value is not None and not isinstance(value, str):
+            return _wrong_type(f"document.{name}", value, "a JSON string")
+    violations = [
+        f"Member {describe(name)} is not part of UploadEntityDefinitionsRequest: send document, "
+        "syncWithPublicNamespace or deprecateExistingEntities"
+        for name in document
+        if name not in UPLOAD_ENTITY_DEFINITIONS_MEMBERS
+    ]
+    if definition is None:
+        if not (document.get("syncWithPublicNamespace") or document.get("deprecateExistingEntities")):
+            violations.insert(
+                0, _null("document") + " unless syncWithPublicNamespace or deprecateExistingEntities is true"
+            )
+    else:
+        violations.extend(
+            f"Member {describe(name)} is not part of DefinitionDocument: send language and text"
+            for name in definition
+            if name not in DEFINITION_DOCUMENT_MEMBERS
+        )
+        language, text = definition.get("language"), definition.get("text")
+        if language is None:
+            violations.append(_null("document.language"))
+        elif language not in DEFINITION_LANGUAGES:
+            violations.append(
+                f"Value {describe(language)} at 'document.language' failed to satisfy constraint: "
+                f"Member must satisfy enum value set: [{', '.join(DEFINITION_LANGUAGES)}]"
+            )
+        if text is None:
+            violations.append(_null("document.text"))
+        elif len(text) > DEFINITION_TEXT_MAX:
+            violations.append(_too_long("document.text", text, DEFINITION_TEXT_MAX))
+    return _invalid(violations) if violations else None
+
+
+def _null(name: str) -> str:
+    return f"Value null at '{name}' failed to satisfy constraint: Member must not be null"
+
+
+def _too_long(name: str, value: str, limit: int) -> str:
+    return (
+        f"Value {describe(value)} at '{name}' failed to satisfy constraint: "
+        f"Member must have length less than or equal to {limit}"
+    )
+
+
+def _invalid(violations: list[str]) -> Rejection:
+    """The service's answer to a body that breaks the documented constraints."""
+    count = len(violations)
+    return Rejection(
+        "InvalidRequestException",
+        f"{count} validation error{'s' if count > 1 else ''} detected: {'; '.join(violations)}",
+    )
+
+
+def _wrong_type(name: str, value: object, expected: str) -> Rejection:
+    return Rejection(
+        "SerializationException",
+        f"Value {describe_json(value)} at '{name}' is {_json_type(value)}: send {expected}.",
+    )
+
+
+def _json_type(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "an object"
+    return "a string"
+
+
+def encode(document: Mapping[str, Any]) -> bytes:
+    """Encode a JSON body as the service does: compact UTF-8 (escaped where text is not UTF-8)."""
+    text = json.dumps(document, separators=(",", ":"), ensure_ascii=False)
+    try:
+        return text.encode()
+    except UnicodeEncodeError:  # a lone surrogate, say, from a request's uploadId
+        return json.dumps(document, separators=(",", ":")).encode()
+
+
+def _read_only(self: object, *_: object, **__: object) -> Any:
+    raise TypeError(
+        f"this {type(self).__bases__[0].__name__} is a record of the stub and read-only: "
+        f"change a copy ({type(self).__bases__[0].__name__}(value)) instead"
+    )
+
+
+class ReadOnlyDict(dict[str, Any]):
+    """A JSON object of a recorded call: equal to a dict, but never changed."""
+
+    __slots__ = ()
+    __setitem__ = __delitem__ = __ior__ = _read_only
+    clear = pop = popitem = setdefault = update = _read_only
+
+
+class ReadOnlyList(list[Any]):
+    """A JSON array of a recorded call: equal to a list, but never changed."""
+
+    __slots__ = ()
+    __setitem__ = __delitem__ = __iadd__ = __imul__ = _read_only
+    append = clear = extend = insert = pop = remove = reverse = sort = _read_only
+
+
+_EMPTY: Mapping[str, Any] = ReadOnlyDict()
+
+
+def freeze(value: Any) -> Any:
+    """A read-only copy of a decoded JSON value, still equal to it (iterative: bodies nest deeply)."""
+    if not isinstance(value, (dict, list, tuple)):
+        return value
+    root = _read_only_like(value)
+    stack = [(value, root)]
+    while stack:
+        source, target = stack.pop()
+        for key, item in source.items() if isinstance(source, dict) else enumerate(source):
+            child = _read_only_like(item) if isinstance(item, (dict, list, tuple)) else item
+            if child is not item:
+                stack.append((item, child))
+            if isinstance(target, dict):
+                dict.__setitem__(target, str(key), child)
+            else:
+                list.append(target, child)
+    return root
+
+
+def _read_only_like(value: dict[str, Any] | list[Any] | tuple[Any, ...]) -> ReadOnlyDict | ReadOnlyList:
+    return ReadOnlyDict() if isinstance(value, dict) else ReadOnlyList()
+
+
+def error_reply(code: str, message: str, status_code: int) -> Reply:
+    """The JSON 1.1 error body botocore reads: ``__type`` and ``message``."""
+    document = freeze({"__type": code, "message": message})
+    return Reply(status_code, document, encode(document))
+
+
+def ok_reply(document: Mapping[str, Any]) -> Reply:
+    frozen = freeze(document)
+    return Reply(200, frozen, encode(frozen))
+
+
+def describe(value: object, limit: int = 60) -> str:
+    """``repr`` of a value, shortened for messages when it is long."""
+    text = repr(value)
+    if len(text) <= limit:
+        return text
+    length = f" ({len(value)} characters)" if isinstance(value, str) else ""
+    return f"{text[: limit - 1]}…{length}"
+
+
+def describe_json(value: object, limit: int = 60) -> str:
+    """A decoded JSON value as JSON text, shortened for messages when it is long."""
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+    except RecursionError:  # the encoder nests deeper than the decoder that read it
+        return "<a value nested too deeply to show>"
+    return text if len(text) <= limit else f"{text[: limit - 1]}…"

@@ -1,0 +1,104 @@
+"""The one active stub of the process, and the guard that refuses Things Graph calls while none is.
+
+Light on purpose: the package imports it, so it imports neither botocore nor pydantic.
+The adapters read :func:`active` on every Things Graph request.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import sys
+import threading
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from ._errors import StubError, UsageError
+
+if TYPE_CHECKING:
+    from ._stub import ThingsGraphStub
+
+_lock = threading.Lock()
+_active: ThingsGraphStub | None = None
+_owner = ""
+_guards = 0
+
+
+def active() -> ThingsGraphStub | None:
+    """The active stub, or ``None``."""
+    return _active
+
+
+def active_stub() -> ThingsGraphStub:
+    """Return the active stub: the fixture's, or the one ``mock_thingsgraph`` started."""
+    stub = _active
+    if stub is None:
+        raise StubError(
+            "No Things Graph stub is active: request the thingsgraph_stub fixture, "
+            "or call this inside a mock_thingsgraph() block, decorated function or start()/stop() pair."
+        )
+    return stub
+
+
+def activate(stub: ThingsGraphStub, owner: str) -> None:
+    """Make ``stub`` the one that answers; refuse if another is active.
+
+    ``owner`` names what starts it, for the message a second stub gets.
+    """
+    global _active, _owner
+    started_at = _caller_outside_package()
+    with _lock:
+        if _active is not None:
+            raise UsageError(
+                f"Cannot start {owner}: a Things Graph stub is already active, {_owner}. "
+                "Only one answers at a time: use that stub (active_stub() returns it), or stop it first "
+                "(leave its with block, or call stop() on what started it)."
+            )
+        _active, _owner = stub, f"{owner} started at {started_at}"
+
+
+def deactivate(stub: ThingsGraphStub) -> None:
+    """Stop ``stub`` answering, if it is the active one."""
+    global _active, _owner
+    with _lock:
+        if _active is stub:
+            _active, _owner = None, ""
+
+
+def _caller_outside_package() -> str:
+    """``file:line`` of the first caller outside this package, for messages."""
+    frame = sys._getframe(1)
+    while frame.f_back is not None and frame.f_globals.get("__name__", "").startswith(__package__ or "?"):
+        frame = frame.f_back
+    return f"{frame.f_code.co_filename}:{frame.f_lineno}"
+
+
+def guard(on: bool) -> None:
+    """Refuse Things Graph calls made while no stub is active, for one more holder (a pytest session), or one less."""
+    global _guards
+    with _lock:
+        _guards = max(0, _guards + (1 if on else -1))
+
+
+def refuse_unstubbed(call: str, url: str) -> None:
+    """Raise :class:`StubError` for a Things Graph call made while no stub is active, when guarded.
+
+    A call to a loopback endpoint (a server running on this machine) goes on.
+    """
+    if not _guards or _is_loopback(url):
+        return
+    raise StubError(
+        f"{call} to {url} was made while no Things Graph stub is active, and was not sent. "
+        "Request the thingsgraph_stub fixture in this test (or wrap the code in mock_thingsgraph()); "
+        "a client that outlives its test still calls after the stub stopped. "
+        "To let such calls through, set the ini key thingsgraph_block_unstubbed = false."
+    )
+
+
+def _is_loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

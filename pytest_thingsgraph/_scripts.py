@@ -1,0 +1,244 @@
+"""Scripts: ``add_upload`` arguments checked once, each item's response encoded once, and the upload records.
+
+A script is refused here, when it is added, if the service could never have
+answered it: a response that breaks the documented shape, or a status after a
+terminal one that is not that same status.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+
+from ._errors import ServiceError, UsageError
+from ._protocol import Reply, describe, error_reply, ok_reply
+from ._service import (
+    CREATED_DATE_END,
+    CREATED_DATE_MIN,
+    RESPONSE_MEMBERS,
+    TERMINAL_STATUSES,
+    UPLOAD_STATUSES,
+)
+from .models import GetUploadStatusResponse
+
+#: The keyword of ``add_upload`` that sets each response member.
+KEYWORDS = {
+    "uploadId": "upload_id",
+    "namespaceArn": "namespace_arn",
+    "namespaceName": "namespace_name",
+    "namespaceVersion": "namespace_version",
+    "failureReason": "failure_reason",
+    "createdDate": "created_date",
+}
+_MEMBER_OF_KEYWORD = {keyword: member for member, keyword in KEYWORDS.items()}
+_ITEM_KINDS = "use 'IN_PROGRESS', 'SUCCEEDED' or 'FAILED', a dict of response fields, or ServiceError(code, message)"
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedItem:
+    """One script item, ready to send."""
+
+    item: object
+    reply: Reply
+    upload_status: str | None
+
+    @property
+    def terminal(self) -> bool:
+        """An upload whose script ends on this item keeps answering it."""
+        return self.upload_status in TERMINAL_STATUSES
+
+    def label(self) -> str:
+        """The item as the test wrote it, for messages."""
+        return describe(self.item, limit=80)
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedUpload:
+    """A checked script and the response members every item of it starts from."""
+
+    upload_id: str
+    items: tuple[PreparedItem, ...]
+    defaults: Mapping[str, Any]
+
+    def label(self) -> str:
+        return f"upload {self.upload_id!r} with script " + ", ".join(item.label() for item in self.items)
+
+
+@dataclass(slots=True)
+class Upload:
+    """An upload the stub knows, and how far its script has been served."""
+
+    upload_id: str
+    region: str | None
+    items: tuple[PreparedItem, ...]
+    scripted: bool = True  # False for an upload nobody queued: the teardown check leaves it alone
+    served: int = 0
+    polled_in: set[str] = field(default_factory=set)  # other regions it was asked for in
+
+    def next_item(self) -> PreparedItem | None:
+        """The item that answers the next poll; a terminal last item answers for good; ``None`` past the end."""
+        if self.served < len(self.items):
+            self.served += 1
+            return self.items[self.served - 1]
+        last = self.items[-1]
+        return last if last.terminal else None
+
+    def left(self) -> tuple[PreparedItem, ...]:
+        return self.items[self.served :]
+
+    def unconsumed(self) -> bool:
+        return self.scripted and self.served < len(self.items)
+
+
+def prepare_upload(upload_id: str, script: object, *, where: str, **keywords: Any) -> PreparedUpload:
+    """Check ``script`` for ``upload_id``, with ``add_upload``'s keywords, and encode every response.
+
+    ``where`` names the call, such as ``add_upload('u')``, for the error messages.
+    """
+    if isinstance(script, (str, bytes, Mapping, ServiceError)) or not isinstance(script, Iterable):
+        raise UsageError(
+            f"{where}: script {describe(script)} is not a sequence of items: "
+            "pass a list such as ['IN_PROGRESS', 'SUCCEEDED']."
+        )
+    items = tuple(script)
+    if not items:
+        raise UsageError(f"{where}: script is empty: give at least one item, such as ['SUCCEEDED'].")
+    defaults = _defaults(upload_id, where, keywords)
+    prepared = tuple(prepare_item(f"{where}: script item {n}", item, defaults) for n, item in enumerate(items))
+    _check_order(where, prepared)
+    return PreparedUpload(upload_id, prepared, defaults)
+
+
+def prepare_error(error: ServiceError) -> PreparedItem:
+    """The JSON 1.1 error answer of a :class:`ServiceError`."""
+    return PreparedItem(error, error_reply(error.code, error.message, error.status_code), None)
+
+
+def _defaults(upload_id: str, where: str, keywords: Mapping[str, Any]) -> dict[str, Any]:
+    """The members every response of one upload starts from (``None`` leaves a member out)."""
+    fields = {_MEMBER_OF_KEYWORD[name]: value for name, value in keywords.items() if value is not None}
+    fields["uploadId"] = upload_id
+    if "createdDate" not in fields:
+        now = dt.datetime.now(dt.timezone.utc)
+        fields["createdDate"] = now.replace(microsecond=now.microsecond // 1000 * 1000)
+    if isinstance(fields.get("failureReason"), tuple):
+        fields["failureReason"] = list(fields["failureReason"])
+    _validate(where, {**fields, "uploadStatus": "IN_PROGRESS"}, names=KEYWORDS)
+    return fields
+
+
+def prepare_item(where: str, item: object, defaults: Mapping[str, Any]) -> PreparedItem:
+    """One item of the script of an upload whose defaults are known."""
+    if isinstance(item, ServiceError):
+        return prepare_error(item)
+    base = dict(defaults)
+    failure_reason = base.pop("failureReason", None)
+    if isinstance(item, str):
+        if item not in UPLOAD_STATUSES:
+            raise UsageError(f"{where} {describe(item)} is not an upload status{_guess_status(item)}: {_ITEM_KINDS}.")
+        fields: dict[str, Any] = {**base, "uploadStatus": item}
+    elif isinstance(item, Mapping):
+        fields = {**base, **_members(where, item, base["uploadId"])}
+    else:
+        raise UsageError(f"{where} {describe(item)} is a {type(item).__name__}: {_ITEM_KINDS}.")
+    if isinstance(fields.get("failureReason"), tuple):
+        fields["failureReason"] = list(fields["failureReason"])
+    if fields.get("uploadStatus") == "FAILED" and "failureReason" not in fields:
+        fields["failureReason"] = failure_reason  # failure_reason= fills FAILED responses only
+    model = _validate(where, {name: value for name, value in fields.items() if value is not None}, names={})
+    return PreparedItem(item, ok_reply(_wire_document(model)), model.uploadStatus)
+
+
+def _members(where: str, item: Mapping[Any, Any], upload_id: str) -> dict[str, Any]:
+    """The members a dict item sets, as boto3 returned them or as the wire has them."""
+    members = {}
+    for key, value in item.items():
+        if not isinstance(key, str):
+            raise UsageError(f"{where} has the non-string key {describe(key)}: use camelCase member names.")
+        if key == "ResponseMetadata":  # boto3's, not the service's: ignored
+            continue
+        members[key] = value
+    if members.get("uploadId", upload_id) != upload_id:
+        raise UsageError(
+            f"{where} sets uploadId to {describe(members['uploadId'])}: the service echoes the upload's "
+            f"own ID {describe(upload_id)}; leave uploadId out of the dict."
+        )
+    return members
+
+
+def _check_order(where: str, items: tuple[PreparedItem, ...]) -> None:
+    """After its first terminal status an upload answers only that status (errors may still come between)."""
+    final: str | None = None
+    for number, item in enumerate(items):
+        status = item.upload_status
+        if final is None:
+            final = status if status in TERMINAL_STATUSES else None
+        elif status is not None and status != final:
+            raise UsageError(
+                f"{where}: script item {number} {item.label()} comes after the upload ended {final}: "
+                f"an upload that reached {final} stays {final}. End the script there, "
+                "or give the upload a second script under another upload ID."
+            )
+
+
+def _guess_status(text: str) -> str:
+    match = difflib.get_close_matches(text.upper(), UPLOAD_STATUSES, n=1, cutoff=0.6)
+    return f" (did you mean {match[0]!r}?)" if match else ""
+
+
+def _guess_member(name: str) -> str:
+    camel = name.split("_")[0] + "".join(part.title() for part in name.split("_")[1:])
+    if camel in RESPONSE_MEMBERS and camel != name:
+        return f" (did you mean {camel!r}?)"
+    match = difflib.get_close_matches(name, RESPONSE_MEMBERS, n=1, cutoff=0.8)
+    return f" (did you mean {match[0]!r}?)" if match else ""
+
+
+def _validate(where: str, fields: Mapping[str, Any], *, names: Mapping[str, str]) -> GetUploadStatusResponse:
+    for member, value in fields.items():
+        for text in value if isinstance(value, (list, tuple)) else (value,):
+            if isinstance(text, str) and _has_lone_surrogate(text):
+                raise UsageError(
+                    f"{where}: {names.get(member, member)}={describe(text)} has a lone surrogate, which no "
+                    "UTF-8 JSON response can carry: pass text without one."
+                )
+    try:
+        model = GetUploadStatusResponse.model_validate(fields)
+    except ValidationError as error:
+        problems = []
+        for detail in error.errors(include_url=False):
+            member = str(detail["loc"][0]) if detail["loc"] else "?"
+            name = names.get(member, member)
+            if detail["type"] == "missing":
+                problems.append(f"{name}: {detail['msg']}")
+            elif detail["type"] == "extra_forbidden":
+                problems.append(f"{name}: not a member of the response{_guess_member(name)}")
+            else:
+                problems.append(f"{name}={describe(detail.get('input'))}: {detail['msg']}")
+        raise UsageError(f"{where} is not a valid GetUploadStatus response: {'; '.join(problems)}.") from None
+    if not CREATED_DATE_MIN <= model.createdDate < CREATED_DATE_END:
+        name = names.get("createdDate", "createdDate")
+        raise UsageError(
+            f"{where}: {name}={model.createdDate!r} is outside 1970-2199: "
+            "botocore reads createdDate as float epoch seconds; pass a date in that range."
+        )
+    return model
+
+
+def _has_lone_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _wire_document(model: GetUploadStatusResponse) -> dict[str, Any]:
+    document = model.model_dump(exclude_none=True)
+    document["createdDate"] = (model.createdDate - CREATED_DATE_MIN).total_seconds()
+    return document
