@@ -1,0 +1,111 @@
+"""Every host a Things Graph endpoint can have, derived from botocore's own data.
+
+botocore's endpoint ruleset for ``iotthingsgraph`` builds its URLs from templates such as
+``https://iotthingsgraph-fips.{Region}.{PartitionResult#dualStackDnsSuffix}``, and its
+partitions data gives each partition's suffixes (``amazonaws.com``, ``api.aws``,
+``amazonaws.com.cn``...). :func:`things_graph_region` matches a host against every template
+filled with every partition's suffixes, so a FIPS, dual-stack or new partition's host is
+recognised as soon as botocore knows it; nothing here is a hand-written list of hosts.
+
+The region is any DNS label (the ruleset only asks ``isValidHostLabel(Region)``), and it is not
+tied to the suffix's partition: a host of a Things Graph endpoint's shape is the stub's, so that
+no such request can reach the network (fail-closed). The data is read once, on first use.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+SERVICE = "iotthingsgraph"
+
+# botocore's VALID_HOST_LABEL_RE (endpoint_provider.py), on a host already lower-cased
+_REGION = r"([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)"
+_PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
+
+
+def things_graph_region(host: str) -> str | None:
+    """The region a Things Graph host names, or ``None`` when ``host`` is no Things Graph endpoint.
+
+    ``host`` is a host name without port (``urlsplit(url).hostname``); case and one trailing
+    dot (a fully qualified name) are ignored, as DNS ignores them.
+    """
+    if host.endswith("."):
+        host = host[:-1]
+    match = _matcher().fullmatch(host.lower())
+    if match is None:
+        return None
+    region: str = match[match.lastindex or 0]  # the one group of the alternative that matched
+    return sys.intern(region)
+
+
+def url_templates() -> list[str]:
+    """The endpoint URL templates of botocore's ``iotthingsgraph`` ruleset, in rule order."""
+    return list(_url_templates())
+
+
+@functools.cache
+def _url_templates() -> tuple[str, ...]:
+    import botocore.loaders
+
+    ruleset = botocore.loaders.create_loader().load_service_model(SERVICE, "endpoint-rule-set-1")
+    return tuple(dict.fromkeys(_endpoint_urls(ruleset)))
+
+
+def _endpoint_urls(node: Any) -> Iterator[str]:
+    """Every literal ``endpoint.url`` string in a ruleset (a ``{"ref": "Endpoint"}`` is the caller's own URL)."""
+    if isinstance(node, dict):
+        endpoint = node.get("endpoint")
+        if isinstance(endpoint, dict) and isinstance(endpoint.get("url"), str):
+            yield endpoint["url"]
+        for value in node.values():
+            yield from _endpoint_urls(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _endpoint_urls(value)
+
+
+def host_patterns() -> dict[str, frozenset[str]]:
+    """For each host prefix before the region (``iotthingsgraph-fips.``), the suffixes after it, every partition's."""
+    import botocore.loaders
+
+    partitions = botocore.loaders.create_loader().load_data("partitions")["partitions"]
+    patterns: dict[str, set[str]] = {}
+    for template in _url_templates():
+        host = template.split("://", 1)[-1].split("/", 1)[0]
+        prefix, region, suffix = host.partition("{Region}")
+        if not region or "{" in prefix:
+            raise RuntimeError(f"botocore's {SERVICE} endpoint template {template!r} has an unexpected shape")
+        for partition in partitions:
+            filled = _fill(suffix, partition["outputs"], template)
+            patterns.setdefault(prefix.lower(), set()).add(filled.lower())
+    return {prefix: frozenset(suffixes) for prefix, suffixes in patterns.items()}
+
+
+def _fill(text: str, outputs: dict[str, Any], template: str) -> str:
+    """``text`` with each ``{PartitionResult#name}`` replaced by that partition's output."""
+
+    def output(found: re.Match[str]) -> str:
+        name = found[1]
+        partition_field = name.removeprefix("PartitionResult#")
+        value = outputs.get(partition_field) if partition_field != name else None
+        if not isinstance(value, str):
+            raise RuntimeError(f"botocore's {SERVICE} endpoint template {template!r} uses {{{name}}}, unknown here")
+        return value
+
+    return _PLACEHOLDER.sub(output, text)
+
+
+@functools.cache
+def _matcher() -> re.Pattern[str]:
+    alternatives = []
+    for prefix, suffixes in sorted(host_patterns().items()):
+        ordered = sorted(suffixes, key=lambda suffix: (-len(suffix), suffix))
+        alternatives.append(re.escape(prefix) + _REGION + "(?:" + "|".join(map(re.escape, ordered)) + ")")
+    return re.compile("|".join(alternatives))
+
+
+__all__ = ["host_patterns", "things_graph_region", "url_templates"]
