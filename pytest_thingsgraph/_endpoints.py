@@ -20,7 +20,7 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
-SERVICE = "iotthingsgraph"
+from ._service import SERVICE_NAME
 
 # botocore's VALID_HOST_LABEL_RE (endpoint_provider.py), on a host already lower-cased
 _REGION = r"([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)"
@@ -51,7 +51,7 @@ def url_templates() -> list[str]:
 def _url_templates() -> tuple[str, ...]:
     import botocore.loaders
 
-    ruleset = botocore.loaders.create_loader().load_service_model(SERVICE, "endpoint-rule-set-1")
+    ruleset = botocore.loaders.create_loader().load_service_model(SERVICE_NAME, "endpoint-rule-set-1")
     return tuple(dict.fromkeys(_endpoint_urls(ruleset)))
 
 
@@ -78,7 +78,7 @@ def host_patterns() -> dict[str, frozenset[str]]:
         host = template.split("://", 1)[-1].split("/", 1)[0]
         prefix, region, suffix = host.partition("{Region}")
         if not region or "{" in prefix:
-            raise RuntimeError(f"botocore's {SERVICE} endpoint template {template!r} has an unexpected shape")
+            raise RuntimeError(f"botocore's {SERVICE_NAME} endpoint template {template!r} has an unexpected shape")
         for partition in partitions:
             filled = _fill(suffix, partition["outputs"], template)
             patterns.setdefault(prefix.lower(), set()).add(filled.lower())
@@ -93,7 +93,7 @@ def _fill(text: str, outputs: dict[str, Any], template: str) -> str:
         partition_field = name.removeprefix("PartitionResult#")
         value = outputs.get(partition_field) if partition_field != name else None
         if not isinstance(value, str):
-            raise RuntimeError(f"botocore's {SERVICE} endpoint template {template!r} uses {{{name}}}, unknown here")
+            raise RuntimeError(f"botocore's endpoint template {template!r} uses {{{name}}}, unknown here")
         return value
 
     return _PLACEHOLDER.sub(output, text)

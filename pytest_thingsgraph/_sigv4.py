@@ -45,8 +45,9 @@ import time
 from collections.abc import Mapping
 from urllib.parse import parse_qsl
 
-from ._endpoints import SERVICE, things_graph_region
-from ._wire import Rejection
+from ._endpoints import things_graph_region
+from ._protocol import Rejection
+from ._service import SERVICE_NAME
 
 ALGORITHM = "AWS4-HMAC-SHA256"
 TERMINATOR = "aws4_request"
@@ -103,7 +104,7 @@ def _check_header(authorization: str, date: str | None, url: str, now: float) ->
     if not algorithm.startswith("AWS4-"):
         return _incomplete(
             "Authorization header is not AWS Signature Version 4: it must read "
-            f"'{ALGORITHM} Credential=<key>/<date>/<region>/{SERVICE}/{TERMINATOR}, "
+            f"'{ALGORITHM} Credential=<key>/<date>/<region>/{SERVICE_NAME}/{TERMINATOR}, "
             "SignedHeaders=<names>, Signature=<hex>'. "
         )
     parameters: dict[str, str] = {}
@@ -214,8 +215,8 @@ def _check_parts(
         endpoint_region = _endpoint_region(url)
         if endpoint_region is not None and region != endpoint_region:
             problems += "Credential should be scoped to a valid region. "
-    if service != SERVICE:
-        problems += f"Credential should be scoped to correct service: '{SERVICE}'. "
+    if service != SERVICE_NAME:
+        problems += f"Credential should be scoped to correct service: '{SERVICE_NAME}'. "
     if terminator != TERMINATOR:
         problems += f"Credential should be scoped with a valid terminator: '{TERMINATOR}', not '{_short(terminator)}'. "
     if scope_date != date[:8]:

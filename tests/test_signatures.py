@@ -15,8 +15,9 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from requests_aws4auth import AWS4Auth
 
+from pytest_thingsgraph import mock_thingsgraph
+from pytest_thingsgraph._protocol import Rejection
 from pytest_thingsgraph._sigv4 import check_signature, scope_region
-from pytest_thingsgraph._wire import Rejection
 
 KEY = "AKIDSIGNATURETEST000"
 SECRET = "signature-test-secret-never-shown"
@@ -70,8 +71,10 @@ def boto3_sent(region: str = "us-east-1", endpoint_url: str | None = None) -> tu
         raise _Captured(request)
 
     client.meta.events.register_first("before-send.iotthingsgraph", capture)
-    with pytest.raises(_Captured) as caught:
+    # a stub that lets the client sign with its own credentials: the request is caught before the stub sees it
+    with pytest.raises(_Captured) as caught, mock_thingsgraph(fake_credentials=False) as stub:
         client.get_upload_status(uploadId="u")
+    assert stub.calls == []
     return caught.value.request.url, _lower(caught.value.request.headers)
 
 
