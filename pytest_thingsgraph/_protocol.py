@@ -12,6 +12,7 @@ import dataclasses
 import functools
 import json
 import sys
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -24,7 +25,6 @@ from ._service import (
     GET_UPLOAD_STATUS,
     GET_UPLOAD_STATUS_MEMBERS,
     OPERATIONS,
-    SERVICE_NAME,
     TARGET_PREFIX,
     UPLOAD_ENTITY_DEFINITIONS,
     UPLOAD_ENTITY_DEFINITIONS_MEMBERS,
@@ -109,7 +109,7 @@ def wire_request(method: str, url: str, headers: Any, body: object) -> WireReque
         value = headers.get(name)
         if value is not None:
             read[name] = _header_text(value)
-    return WireRequest(method, url, read, _body_bytes(body), region_of(read.get("authorization"), url))
+    return WireRequest(method, url, read, _body_bytes(body), _sigv4.scope_region(read, url))
 
 
 def _header_text(value: object) -> str:
@@ -142,26 +142,11 @@ def _body_bytes(body: object) -> bytes:
     return b""
 
 
-def region_of(authorization: str | None, url: str) -> str | None:
-    """The region a request was signed for (SigV4 credential scope), else the endpoint's."""
-    if authorization:
-        start = authorization.find("Credential=")
-        if start != -1:
-            scope = authorization[start + len("Credential=") :].split(",", 1)[0].split("/")
-            if len(scope) == 5:
-                return sys.intern(scope[2])  # one string per region, shared by the calls recorded
-    host = url.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
-    parts = host.split(".")
-    if len(parts) >= 3 and parts[0] == SERVICE_NAME:
-        return parts[1]
-    return None
-
-
 _OPERATION_OF_TARGET = {TARGET_PREFIX + operation: operation for operation in OPERATIONS}
 
 
 def parse(request: WireRequest) -> ParsedRequest | Rejection:
-    """Check a request as the service does, in its order: operation, envelope, then body.
+    """Check a request as the service does, in its order: operation, envelope, signature, then body.
 
     An operation the stub does not answer comes back with an empty document:
     its body is never read.
@@ -176,6 +161,8 @@ def parse(request: WireRequest) -> ParsedRequest | Rejection:
             f"Unknown operation {describe(target)}: X-Amz-Target must be {TARGET_PREFIX}<Operation>.",
         )
     rejection = _check_envelope(request)
+    if rejection is None:  # authentication before the operation reads its body, as AWS checks
+        rejection = _sigv4.check_signature(request.method, request.url, request.headers, time.time())
     if rejection is not None:
         return dataclasses.replace(rejection, operation=operation)
     if operation == GET_UPLOAD_STATUS:
@@ -437,3 +424,7 @@ def describe_json(value: object, limit: int = 60) -> str:
     except RecursionError:  # the encoder nests deeper than the decoder that read it
         return "<a value nested too deeply to show>"
     return text if len(text) <= limit else f"{text[: limit - 1]}…"
+
+
+# last: _sigv4 imports Rejection from here, so this module must define it before _sigv4 runs
+from . import _sigv4  # noqa: E402
