@@ -1,30 +1,41 @@
 """The requests adapter: callers that use ``requests`` (signed by requests-aws4auth or by hand) reach the stub.
 
 While a stub runs (or the pytest session's guard), ``Session.get_adapter`` is
-patched: a Things Graph endpoint (``iotthingsgraph.<region>.amazonaws.com``)
-gets an adapter that answers requests carrying ``X-Amz-Target`` from the stub,
-building each response with the ``responses`` library. Everything else goes to
-the adapter requests would have used, so a test's own ``responses`` mocks keep
-their URLs.
+patched: every Things Graph endpoint (any host botocore's endpoint ruleset makes:
+standard, FIPS, dual-stack, in every partition; see :mod:`._endpoints`) gets an
+adapter that answers from the stub, whatever the request's headers: a request
+without a valid ``X-Amz-Target`` gets the service's error, and nothing is sent
+to the network (fail-closed). Each response is built with the ``responses``
+library. A ``Retry`` mounted on the session's adapter is honoured as urllib3
+would honour it against the network, one script item per attempt (the loop of
+``responses``' ``_on_request``), its backoff recorded instead of slept with
+``instant_retries``. Everything else goes to the adapter requests would have
+used, so a test's own ``responses`` mocks keep their URLs.
 """
 
 from __future__ import annotations
 
-import re
+import time
 from collections.abc import Callable
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import requests.adapters
+from requests.exceptions import RetryError
 from requests.models import PreparedRequest, Response
+from urllib3.exceptions import MaxRetryError
+from urllib3.util.retry import Retry
 
+from ._endpoints import things_graph_region
 from ._patching import Undo, patch_method
 from ._protocol import wire_request
 from ._registry import active, refuse_unstubbed
 from ._service import CONTENT_TYPE
 
-_ENDPOINT = re.compile(r"iotthingsgraph\.[a-z0-9-]+\.amazonaws\.com(\.cn)?")
+if TYPE_CHECKING:
+    from ._stub import ThingsGraphStub
+
 _response_builder: requests.adapters.HTTPAdapter | None = None
 
 
@@ -45,12 +56,16 @@ def _stubbing_get_adapter(original: Callable[..., requests.adapters.BaseAdapter]
 
 
 def is_things_graph_endpoint(url: str) -> bool:
-    """Whether ``url`` is a Things Graph endpoint of AWS."""
-    return _ENDPOINT.fullmatch(urlsplit(url).hostname or "") is not None
+    """Whether ``url``'s host is a Things Graph endpoint of AWS, in any of its forms."""
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:  # not a URL requests could send anywhere
+        return False
+    return host is not None and things_graph_region(host) is not None
 
 
 class StubAdapter(requests.adapters.BaseAdapter):
-    """Answers Things Graph JSON calls from the active stub; hands anything else on."""
+    """Answers every request to a Things Graph endpoint from the active stub; with none active, hands it on."""
 
     def __init__(self, fallback: requests.adapters.BaseAdapter) -> None:
         super().__init__()
@@ -62,12 +77,28 @@ class StubAdapter(requests.adapters.BaseAdapter):
         url = request.url or ""
         if stub is None:
             refuse_unstubbed("A Things Graph request of a requests session", url)
-        headers = request.headers
-        if stub is None or "X-Amz-Target" not in headers:
             return self._fallback.send(
                 request, stream=stream, timeout=timeout, verify=verify, cert=cert, proxies=proxies
             )
-        wire = wire_request(request.method or "", url, headers, request.body)
+        retries = getattr(self._fallback, "max_retries", None)
+        while True:  # one attempt per turn, each answered by the stub, as urllib3 retries against the network
+            response = self._answer(stub, request, url)
+            method = request.method or ""
+            if not isinstance(retries, Retry) or not retries.is_retry(
+                method, response.status_code, "Retry-After" in response.headers
+            ):
+                return response
+            try:
+                retries = retries.increment(method=method, url=url, response=response.raw)
+            except MaxRetryError as error:  # out of retries: what requests does with urllib3's answer
+                if retries.raise_on_status:
+                    raise RetryError(error, request=request) from None
+                return response
+            _back_off(stub, retries.get_backoff_time())
+
+    @staticmethod
+    def _answer(stub: ThingsGraphStub, request: PreparedRequest, url: str) -> Response:
+        wire = wire_request(request.method or "", url, request.headers, request.body)
         answer = stub.answer(wire)
         import responses  # only Things Graph calls made with requests need it
 
@@ -83,6 +114,14 @@ class StubAdapter(requests.adapters.BaseAdapter):
 
     def close(self) -> None:
         """Nothing to close: the fallback adapter belongs to the session."""
+
+
+def _back_off(stub: ThingsGraphStub, seconds: float) -> None:
+    """Wait before a retry as urllib3 would (it waits no zero delay), or record the delay with ``instant_retries``."""
+    if stub.options.instant_retries:
+        stub.record_retry_delay(seconds)
+    elif seconds > 0:
+        time.sleep(seconds)
 
 
 def _builder() -> requests.adapters.HTTPAdapter:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.server
 import json
+import socket
 import subprocess
 import sys
 import threading
@@ -13,22 +14,44 @@ from typing import Any
 import pytest
 import requests
 import responses
+from requests.adapters import HTTPAdapter
+from requests.exceptions import RetryError
+from requests_aws4auth import AWS4Auth
+from urllib3.util.retry import Retry
 
-from pytest_thingsgraph import ThingsGraphStub, mock_thingsgraph
+from pytest_thingsgraph import ServiceError, ThingsGraphStub, mock_thingsgraph
 
 ENDPOINT = "https://iotthingsgraph.eu-west-1.amazonaws.com/"
-SIGNED = {
+HEADERS = {
     "X-Amz-Target": "IotThingsGraphFrontEndService.GetUploadStatus",
     "Content-Type": "application/x-amz-json-1.1",
-    "X-Amz-Date": "20240101T000000Z",
-    "Authorization": "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20240101/eu-west-1/iotthingsgraph/aws4_request, "
-    "SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature=0123456789abcdef",
 }
 
 
-def poll(upload_id: str, **overrides: Any) -> requests.Response:
-    """A GetUploadStatus call made with requests, signed by hand, as some callers do."""
-    return requests.post(ENDPOINT, data=json.dumps({"uploadId": upload_id}), headers={**SIGNED, **overrides}, timeout=5)
+def signer(region: str = "eu-west-1") -> AWS4Auth:
+    """requests-aws4auth signing for Things Graph in ``region``, with example credentials."""
+    return AWS4Auth("AKIDEXAMPLE", "example-secret", region, "iotthingsgraph")
+
+
+def poll(upload_id: str, *, url: str = ENDPOINT, region: str = "eu-west-1", **overrides: Any) -> requests.Response:
+    """A GetUploadStatus call made with requests, signed by requests-aws4auth, as some callers do."""
+    return requests.post(
+        url, data=json.dumps({"uploadId": upload_id}), headers={**HEADERS, **overrides}, auth=signer(region), timeout=5
+    )
+
+
+@pytest.fixture
+def no_sockets(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """Record and refuse every outgoing connection: what reaches the network fails loudly."""
+    attempts: list[Any] = []
+
+    def refuse(self: socket.socket, address: Any) -> None:
+        attempts.append(address)
+        raise OSError(f"test refused a connection to {address!r}")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    return attempts
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
@@ -73,7 +96,7 @@ def test_a_requests_call_is_answered_by_the_same_stub(thingsgraph_stub: ThingsGr
 def test_requests_calls_are_validated_the_same_way() -> None:
     with pytest.raises(AssertionError, match="These requests were invalid"), mock_thingsgraph() as stub:
         answer = poll("x" * 41)
-        not_json = requests.post(ENDPOINT, data="uploadId=u", headers=SIGNED, timeout=5)
+        not_json = requests.post(ENDPOINT, data="uploadId=u", headers=HEADERS, auth=signer(), timeout=5)
 
     assert answer.status_code == 400
     assert answer.json()["__type"] == "InvalidRequestException"
@@ -91,14 +114,112 @@ def test_other_requests_traffic_reaches_its_destination(thingsgraph_stub: Things
     assert thingsgraph_stub.calls == []
 
 
-def test_a_call_without_a_target_header_is_not_the_stubs(thingsgraph_stub: ThingsGraphStub) -> None:
-    with responses.RequestsMock() as own:
+def test_a_call_without_a_target_header_is_the_stubs_too() -> None:
+    """Fail-closed: a Things Graph host is answered by the stub whatever the headers, even over a test's own mock."""
+    with (
+        pytest.raises(AssertionError, match="These requests were invalid"),
+        mock_thingsgraph() as stub,
+        responses.RequestsMock(assert_all_requests_are_fired=False) as own,
+    ):
         own.add(responses.GET, ENDPOINT, json={"answered_by": "the test's own mock"})
 
-        answer = requests.get(ENDPOINT, timeout=5)
+        answer = requests.get(ENDPOINT, auth=signer(), timeout=5)
 
-    assert answer.json() == {"answered_by": "the test's own mock"}
-    assert thingsgraph_stub.calls == []
+    assert answer.status_code == 400
+    assert answer.json() == {
+        "__type": "UnknownOperationException",
+        "message": "Missing X-Amz-Target header: name an operation.",
+    }
+    assert [(c.operation, c.error_code) for c in stub.calls] == [(None, "UnknownOperationException")]
+
+
+def test_a_misspelled_target_to_a_real_host_is_answered_and_reported(no_sockets: list[Any]) -> None:
+    with (
+        pytest.raises(AssertionError, match="UnknownOperationException: Unknown operation") as report,
+        mock_thingsgraph() as stub,
+    ):
+        answer = poll("u", **{"X-Amz-Target": "IotThingsGraphFrontEndService.GetUploadStatuss"})
+
+    assert answer.status_code == 400
+    assert answer.json()["__type"] == "UnknownOperationException"
+    assert "These requests were invalid" in str(report.value)
+    assert [c.error_code for c in stub.calls] == ["UnknownOperationException"]
+    assert no_sockets == []
+
+
+def test_an_unsigned_call_is_refused_as_the_service_refuses_it(no_sockets: list[Any]) -> None:
+    with pytest.raises(AssertionError, match="MissingAuthenticationTokenException"), mock_thingsgraph() as stub:
+        stub.add_upload("u", ["SUCCEEDED"])
+        answer = requests.post(ENDPOINT, data=json.dumps({"uploadId": "u"}), headers=HEADERS, timeout=5)
+
+    assert answer.status_code == 403
+    assert answer.json() == {"__type": "MissingAuthenticationTokenException", "message": "Missing Authentication Token"}
+    assert [c.error_code for c in stub.calls] == ["MissingAuthenticationTokenException"]
+    assert no_sockets == []
+
+
+@pytest.mark.parametrize(
+    ("url", "region"),
+    [
+        ("https://iotthingsgraph.us-east-1.api.aws/", "us-east-1"),
+        ("https://iotthingsgraph-fips.us-west-2.amazonaws.com/", "us-west-2"),
+        ("https://iotthingsgraph-fips.us-east-1.api.aws/", "us-east-1"),
+        ("https://iotthingsgraph.cn-north-1.amazonaws.com.cn/", "cn-north-1"),
+        ("https://iotthingsgraph.us-gov-west-1.amazonaws.com/", "us-gov-west-1"),
+    ],
+)
+def test_every_host_form_is_answered(
+    thingsgraph_stub: ThingsGraphStub, no_sockets: list[Any], url: str, region: str
+) -> None:
+    thingsgraph_stub.add_upload("u", ["SUCCEEDED"], region=region)
+
+    answer = poll("u", url=url, region=region)
+
+    assert answer.json()["uploadStatus"] == "SUCCEEDED"
+    assert [(c.upload_id, c.region) for c in thingsgraph_stub.calls] == [("u", region)]
+    assert no_sockets == []
+
+
+def _retrying_session(**retry: Any) -> requests.Session:
+    session = requests.Session()
+    session.mount("https://", HTTPAdapter(max_retries=Retry(allowed_methods=None, status_forcelist=[500], **retry)))
+    return session
+
+
+def test_a_mounted_retry_retries_a_scripted_500(thingsgraph_stub: ThingsGraphStub, no_sockets: list[Any]) -> None:
+    thingsgraph_stub.add_upload("u", [ServiceError("InternalFailureException")] * 2 + ["SUCCEEDED"])
+    session = _retrying_session(total=3, backoff_factor=0.5)
+
+    answer = session.post(ENDPOINT, data=json.dumps({"uploadId": "u"}), headers=HEADERS, auth=signer(), timeout=5)
+
+    assert answer.status_code == 200
+    assert answer.json()["uploadStatus"] == "SUCCEEDED"
+    assert [c.status_code for c in thingsgraph_stub.calls] == [500, 500, 200]
+    assert thingsgraph_stub.retry_delays == [0.0, 1.0]  # urllib3: no wait before the first retry, then 0.5 * 2
+    assert no_sockets == []
+
+
+def test_without_a_retry_the_500_comes_back(thingsgraph_stub: ThingsGraphStub) -> None:
+    thingsgraph_stub.add_upload("u", [ServiceError("InternalFailureException", "oops"), "SUCCEEDED"])
+
+    first, second = poll("u"), poll("u")
+
+    assert (first.status_code, first.json()["__type"]) == (500, "InternalFailureException")
+    assert second.json()["uploadStatus"] == "SUCCEEDED"
+    assert thingsgraph_stub.retry_delays == []
+
+
+def test_retries_run_out_as_urllib3_says(thingsgraph_stub: ThingsGraphStub) -> None:
+    thingsgraph_stub.add_upload("u", [ServiceError("InternalFailureException")] * 3 + ["SUCCEEDED"])
+    raising = _retrying_session(total=1)
+    returning = _retrying_session(total=1, raise_on_status=False)
+
+    with pytest.raises(RetryError):
+        raising.post(ENDPOINT, data=json.dumps({"uploadId": "u"}), headers=HEADERS, auth=signer(), timeout=5)
+    last = returning.post(ENDPOINT, data=json.dumps({"uploadId": "u"}), headers=HEADERS, auth=signer(), timeout=5)
+
+    assert last.status_code == 200  # the third and fourth items: one retry left it at the SUCCEEDED
+    assert [c.status_code for c in thingsgraph_stub.calls] == [500, 500, 500, 200]
 
 
 def test_a_mock_started_before_the_stub_keeps_its_urls(local_server: str) -> None:
