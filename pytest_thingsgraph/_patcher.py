@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import unittest
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from types import TracebackType
 from typing import Any, TypeVar, overload
 
@@ -24,17 +25,33 @@ class ThingsGraphPatcher:
     checks and raises :class:`StubError` with the report if one failed.
     """
 
-    def __init__(self, options: StubOptions, owner: str = "mock_thingsgraph()") -> None:
+    def __init__(self, options: StubOptions, owner: str = "mock_thingsgraph()", started_at: str | None = None) -> None:
         self.options = options
         self._owner = owner
+        self._started_at = started_at  # where its stubs start, for messages; None: the caller of start()
         self._running: list[ThingsGraphStub] = []
 
     def start(self) -> ThingsGraphStub:
         """Start a stub that answers every client, and return it."""
+        return self._start(self._owner, self._started_at)
+
+    def _start(self, owner: str, started_at: str | None) -> ThingsGraphStub:
         stub = ThingsGraphStub(self.options)
-        stub.activate(self._owner)
+        stub.activate(owner, started_at)
         self._running.append(stub)
         return stub
+
+    @contextlib.contextmanager
+    def _around(self, target: Callable[..., Any]) -> Iterator[ThingsGraphStub]:
+        """A stub around one call of a decorated ``target``, which the messages name with its definition."""
+        name = getattr(target, "__qualname__", repr(target))
+        stub = self._start(f"{self._owner} decorating {name}", _defined_at(target))
+        try:
+            yield stub
+        except BaseException:
+            self.stop(check=False)
+            raise
+        self.stop()
 
     def stop(self, *, check: bool = True, check_consumed: bool = True) -> None:
         """Stop the stub this patcher started last; then, with ``check``, raise :class:`StubError` if a check failed."""
@@ -72,7 +89,7 @@ class ThingsGraphPatcher:
 
             @functools.wraps(target)
             async def run_async(*args: Any, **kwargs: Any) -> Any:
-                with self:
+                with self._around(target):
                     return await target(*args, **kwargs)
 
             return run_async
@@ -80,7 +97,7 @@ class ThingsGraphPatcher:
 
             @functools.wraps(target)
             def run(*args: Any, **kwargs: Any) -> Any:
-                with self:
+                with self._around(target):
                     return target(*args, **kwargs)
 
             return run
@@ -95,7 +112,8 @@ class ThingsGraphPatcher:
 
         @functools.wraps(set_up)
         def setUp(test: unittest.TestCase) -> None:
-            self.start()
+            method = getattr(type(test), test._testMethodName)
+            self._start(f"{self._owner} decorating {method.__qualname__}", _defined_at(method))
             test.addCleanup(self.stop)
             set_up(test)
 
@@ -108,6 +126,12 @@ class ThingsGraphPatcher:
             if name.startswith("test") and (inspect.isfunction(member) or inspect.iscoroutinefunction(member)):
                 setattr(cls, name, self(member))
         return cls
+
+
+def _defined_at(target: Callable[..., Any]) -> str | None:
+    """``file:line`` of the definition of a function, for messages; ``None`` if it has no code."""
+    code = getattr(inspect.unwrap(target), "__code__", None)
+    return f"{code.co_filename}:{code.co_firstlineno}" if code is not None else None
 
 
 def mock_thingsgraph(**options: bool) -> ThingsGraphPatcher:

@@ -8,6 +8,7 @@ service would (envelope, then body), and a :class:`Reply` goes back out as a
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import functools
 import json
@@ -356,19 +357,43 @@ def _read_only(self: object, *_: object, **__: object) -> Any:
 
 
 class ReadOnlyDict(dict[str, Any]):
-    """A JSON object of a recorded call: equal to a dict, but never changed."""
+    """A JSON object of a recorded call: equal to a dict, but never changed.
+
+    ``copy.copy`` and ``copy.deepcopy`` give a plain dict to change; pickling keeps it read-only.
+    """
 
     __slots__ = ()
     __setitem__ = __delitem__ = __ior__ = _read_only
     clear = pop = popitem = setdefault = update = _read_only
 
+    def __copy__(self) -> dict[str, Any]:
+        return dict(self)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> dict[str, Any]:
+        return {key: copy.deepcopy(value, memo) for key, value in self.items()}
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return freeze, (dict(self),)
+
 
 class ReadOnlyList(list[Any]):
-    """A JSON array of a recorded call: equal to a list, but never changed."""
+    """A JSON array of a recorded call: equal to a list, but never changed.
+
+    ``copy.copy`` and ``copy.deepcopy`` give a plain list to change; pickling keeps it read-only.
+    """
 
     __slots__ = ()
     __setitem__ = __delitem__ = __iadd__ = __imul__ = _read_only
     append = clear = extend = insert = pop = remove = reverse = sort = _read_only
+
+    def __copy__(self) -> list[Any]:
+        return list(self)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> list[Any]:
+        return [copy.deepcopy(value, memo) for value in self]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return freeze, (list(self),)
 
 
 _EMPTY: Mapping[str, Any] = ReadOnlyDict()

@@ -39,13 +39,14 @@ def active_stub() -> ThingsGraphStub:
     return stub
 
 
-def activate(stub: ThingsGraphStub, owner: str) -> None:
+def activate(stub: ThingsGraphStub, owner: str, started_at: str | None = None) -> None:
     """Make ``stub`` the one that answers; refuse if another is active.
 
-    ``owner`` names what starts it, for the message a second stub gets.
+    ``owner`` names what starts it, and ``started_at`` where (``file:line``; by
+    default the first caller outside this package), for the message a second stub gets.
     """
     global _active, _owner
-    started_at = _caller_outside_package()
+    started_at = started_at or _caller_outside_package()
     with _lock:
         if _active is not None:
             raise UsageError(

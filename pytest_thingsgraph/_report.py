@@ -98,7 +98,8 @@ def calls_section(calls: Sequence[Call], *, head: int = 20, tail: int = 30) -> s
         return "no Things Graph calls were made"
     lines = [_call_line(number, call) for number, call in enumerate(calls, 1)]
     if len(lines) > head + tail:
-        lines[head:-tail] = [f"... {len(lines) - head - tail} calls left out ..."]
+        left_out = len(lines) - head - tail
+        lines[head:-tail] = [f"... {left_out} call{'s' if left_out > 1 else ''} left out ..."]
     return "\n".join(lines)
 
 

@@ -218,6 +218,8 @@ def _validate(where: str, fields: Mapping[str, Any], *, names: Mapping[str, str]
                 problems.append(f"{name}: {detail['msg']}")
             elif detail["type"] == "extra_forbidden":
                 problems.append(f"{name}: not a member of the response{_guess_member(name)}")
+            elif member == "uploadStatus" and isinstance(detail.get("input"), str):
+                problems.append(f"{name}={describe(detail['input'])}: {detail['msg']}{_guess_status(detail['input'])}")
             else:
                 problems.append(f"{name}={describe(detail.get('input'))}: {detail['msg']}")
         raise UsageError(f"{where} is not a valid GetUploadStatus response: {'; '.join(problems)}.") from None

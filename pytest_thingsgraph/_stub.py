@@ -217,9 +217,9 @@ class ThingsGraphStub:
 
     # What the fixture, mock_thingsgraph and the adapters call.
 
-    def activate(self, owner: str) -> None:
-        """Start answering every client (``owner`` names who starts it, for messages)."""
-        _registry.activate(self, owner)
+    def activate(self, owner: str, started_at: str | None = None) -> None:
+        """Start answering every client (``owner`` names who starts it and ``started_at`` where, for messages)."""
+        _registry.activate(self, owner, started_at)
         self._stopped = False
         _adapters.acquire()
 

@@ -82,7 +82,12 @@ def thingsgraph_stub(request: pytest.FixtureRequest) -> Iterator[ThingsGraphStub
         pytest.fail(message, pytrace=False)
     from ._patcher import ThingsGraphPatcher
 
-    patcher = ThingsGraphPatcher(options, owner=f"the thingsgraph_stub fixture of {request.node.nodeid}")
+    _, line, _ = request.node.location
+    patcher = ThingsGraphPatcher(
+        options,
+        owner=f"the thingsgraph_stub fixture of {request.node.nodeid}",
+        started_at=f"{request.node.path}:{line + 1}" if line is not None else str(request.node.path),
+    )
     request.node.stash[_STUB] = stub = patcher.start()
     try:
         yield stub
