@@ -1,0 +1,383 @@
+"""``mock_thingsgraph`` as a class decorator: a stub per test, and no test ever lost.
+
+Counted by the runners themselves: pytest (inner ``pytester`` sessions) and
+``python -m unittest`` in a subprocess, with the decorator and without it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import io
+import re
+import subprocess
+import sys
+import unittest
+from pathlib import Path
+
+import pytest
+from helpers import make_client
+
+from pytest_thingsgraph import StubError, ThingsGraphStub, active_stub, mock_thingsgraph
+from pytest_thingsgraph._registry import active
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+#: 7 tests a class: 5 pass and 2 fail, whether or not a stub runs around them.
+CLASSES = """
+import unittest
+
+import pytest
+
+from pytest_thingsgraph import StubError, active_stub, mock_thingsgraph
+
+STUBBED = {stubbed}
+
+
+def stubbed():
+    try:
+        active_stub()
+    except StubError:
+        return False
+    return True
+
+
+{decorator}
+class TestCaseStyle(unittest.TestCase):
+    def setUp(self):
+        self.ready = stubbed() is STUBBED
+
+    def test_1(self):
+        self.assertTrue(self.ready)
+
+    def test_2(self):
+        self.assertTrue(self.ready)
+
+    def test_3(self):
+        self.assertEqual(1, 2, "fails on purpose")
+
+    def test_4(self):
+        self.assertTrue(self.ready)
+
+    def test_5(self):
+        raise AssertionError("fails on purpose")
+
+    def test_6(self):
+        self.assertTrue(self.ready)
+
+    def test_7(self):
+        self.assertTrue(self.ready)
+
+
+{decorator}
+class IsolatedAsyncStyle(unittest.IsolatedAsyncioTestCase):
+    async def test_1(self):
+        self.assertIs(stubbed(), STUBBED)
+
+    async def test_2(self):
+        raise AssertionError("fails on purpose")
+
+    def test_3(self):
+        self.assertIs(stubbed(), STUBBED)
+"""
+
+PLAIN = """
+
+{decorator}
+class TestPlain:
+    def test_1(self):
+        assert stubbed() is STUBBED
+
+    def test_2(self):
+        assert False, "fails on purpose"
+
+    @pytest.mark.asyncio
+    async def test_3(self):
+        assert stubbed() is STUBBED
+
+    @pytest.mark.asyncio
+    async def test_4(self):
+        assert False, "fails on purpose"
+
+    @pytest.mark.parametrize("n", [1, 2, 3])
+    def test_5(self, n):
+        assert stubbed() is STUBBED
+
+    def helper_not_a_test(self):
+        raise AssertionError("never collected")
+
+
+{decorator}
+def test_function():
+    assert stubbed() is STUBBED
+
+
+{decorator}
+async def test_coroutine_function():
+    assert stubbed() is STUBBED
+"""
+
+
+INI = "[pytest]\nasyncio_default_fixture_loop_scope = function\n"
+
+
+def _source(decorated: bool, *, plain: bool) -> str:
+    decorator = "@mock_thingsgraph()" if decorated else ""
+    text = CLASSES + (PLAIN if plain else "")
+    # the coroutine function needs pytest-asyncio's marker in strict mode
+    text = text.replace("{decorator}\nasync def", "@pytest.mark.asyncio\n{decorator}\nasync def")
+    return text.replace("{decorator}", decorator).replace("{stubbed}", str(decorated))
+
+
+@pytest.mark.parametrize("decorated", [False, True], ids=["bare", "decorated"])
+def test_pytest_runs_every_test_of_a_decorated_class(pytester: pytest.Pytester, decorated: bool) -> None:
+    pytester.makepyfile(test_inner=_source(decorated, plain=True))
+    pytester.makeini(INI)
+
+    result = pytester.runpytest("-p", "no:randomly", "-p", "no:xdist", "-v")
+
+    # TestCaseStyle 5 + 2, IsolatedAsyncStyle 2 + 1, TestPlain 5 + 2, the function and the coroutine function
+    result.assert_outcomes(passed=14, failed=5)
+    result.stdout.fnmatch_lines(["*TestCaseStyle::test_3 FAILED*"])
+    result.stdout.fnmatch_lines(["*TestPlain::test_4 FAILED*"])
+
+
+UNITTEST_RAN = re.compile(r"^Ran (\d+) tests? in ", re.MULTILINE)
+
+
+@pytest.mark.parametrize("decorated", [False, True], ids=["bare", "decorated"])
+def test_python_m_unittest_runs_every_test_of_a_decorated_class(tmp_path: Path, decorated: bool) -> None:
+    (tmp_path / "test_inner.py").write_text(_source(decorated, plain=False), encoding="utf-8")
+
+    completed = subprocess.run(
+        [sys.executable, "-m", "unittest", "-v", "test_inner"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    output = completed.stderr
+    assert [int(n) for n in UNITTEST_RAN.findall(output)] == [10], output
+    assert "FAILED (failures=3)" in output, output
+    assert completed.returncode == 1
+    assert output.count(" ... ok") == 7, output
+
+
+def _run(case: type[unittest.TestCase]) -> unittest.TestResult:
+    """Run every test of ``case`` with unittest's own runner."""
+    suite = unittest.defaultTestLoader.loadTestsFromTestCase(case)
+    return unittest.TextTestRunner(stream=io.StringIO(), verbosity=0).run(suite)
+
+
+def test_a_test_case_gets_a_fresh_stub_from_before_set_up_to_after_tear_down() -> None:
+    seen: dict[str, list[tuple[str, ThingsGraphStub]]] = {}
+
+    @mock_thingsgraph()
+    class Case(unittest.TestCase):
+        def note(self, where: str) -> None:
+            seen.setdefault(self._testMethodName, []).append((where, active_stub()))
+
+        def setUp(self) -> None:
+            self.note("setUp")
+            self.addCleanup(self.note, "cleanup")
+
+        def tearDown(self) -> None:
+            self.note("tearDown")
+
+        def test_a(self) -> None:
+            self.note("test")
+            active_stub().add_upload("u", ["IN_PROGRESS", "SUCCEEDED"])
+            client = make_client()
+            self.assertEqual(client.get_upload_status(uploadId="u")["uploadStatus"], "IN_PROGRESS")
+            self.assertEqual(client.get_upload_status(uploadId="u")["uploadStatus"], "SUCCEEDED")
+
+        def test_b(self) -> None:
+            self.note("test")
+            active_stub().add_upload("u", ["FAILED"])  # the same upload ID: test_a's script is gone
+            self.assertEqual(make_client().get_upload_status(uploadId="u")["uploadStatus"], "FAILED")
+
+    result = _run(Case)
+
+    assert (result.testsRun, result.failures, result.errors) == (2, [], [])
+    assert {name: [where for where, _ in notes] for name, notes in seen.items()} == {
+        "test_a": ["setUp", "test", "tearDown", "cleanup"],
+        "test_b": ["setUp", "test", "tearDown", "cleanup"],
+    }
+    stubs = {name: {id(stub) for _, stub in notes} for name, notes in seen.items()}
+    assert len(stubs["test_a"]) == len(stubs["test_b"]) == 1  # one stub through each test
+    assert stubs["test_a"] != stubs["test_b"]  # a fresh one for the next
+    (stub_a,) = {stub for _, stub in seen["test_a"]}
+    assert [call.upload_status for call in stub_a.calls] == ["IN_PROGRESS", "SUCCEEDED"]
+    assert active() is None
+
+
+UNCONSUMED_REPORT = (
+    "These uploads were not polled to the end of their scripts:\n"
+    "- 'u': 0 of 1 items served; not served: 'SUCCEEDED'\n"
+    "Poll them to the end or shorten their scripts; if some items are optional, set assert_all_consumed=False "
+    "(see 'Options and teardown' in the README of pytest-thingsgraph)"
+)
+
+
+def test_a_failed_teardown_check_fails_that_test_only() -> None:
+    @mock_thingsgraph()
+    class Case(unittest.TestCase):
+        def test_leaves_a_script(self) -> None:
+            active_stub().add_upload("u", ["SUCCEEDED"])
+
+        def test_polls_it(self) -> None:
+            active_stub().add_upload("u", ["SUCCEEDED"])
+            make_client().get_upload_status(uploadId="u")
+
+    result = _run(Case)
+
+    assert result.testsRun == 2
+    assert result.errors == []
+    ((test, traceback),) = result.failures  # StubError is an AssertionError: a failure, as a failed assert
+    assert test.id().endswith("Case.test_leaves_a_script")
+    assert traceback.endswith(f"StubError: {UNCONSUMED_REPORT}\n"), traceback
+    assert active() is None
+
+
+def test_a_failed_teardown_check_fails_the_test_under_pytest(pytester: pytest.Pytester) -> None:
+    pytester.makeini(INI)
+    pytester.makepyfile(
+        test_inner="""
+        import unittest
+        import boto3
+        from pytest_thingsgraph import active_stub, mock_thingsgraph
+
+        @mock_thingsgraph()
+        class Case(unittest.TestCase):
+            def test_leaves_a_script(self):
+                active_stub().add_upload("u", ["SUCCEEDED"])
+
+            def test_clean(self):
+                pass
+
+        @mock_thingsgraph()
+        class TestPlain:
+            def test_leaves_a_script(self):
+                active_stub().add_upload("u", ["SUCCEEDED"])
+
+            def test_clean(self):
+                pass
+        """
+    )
+
+    result = pytester.runpytest("-p", "no:randomly", "-p", "no:xdist", "-v")
+
+    result.assert_outcomes(passed=2, failed=2)
+    result.stdout.fnmatch_lines(["*Case::test_leaves_a_script FAILED*", "*TestPlain::test_leaves_a_script FAILED*"])
+    assert result.stdout.str().count("- 'u': 0 of 1 items served; not served: 'SUCCEEDED'") == 2
+
+
+def test_a_plain_class_runs_each_test_method_in_a_stub_of_its_own() -> None:
+    stubs: list[ThingsGraphStub] = []
+
+    @mock_thingsgraph()
+    class TestPolls:
+        label = "kept"
+
+        def test_sync(self) -> str:
+            stubs.append(active_stub())
+            active_stub().add_upload("u", ["SUCCEEDED"])
+            return str(make_client().get_upload_status(uploadId="u")["uploadStatus"])
+
+        async def test_async(self) -> str:
+            stubs.append(active_stub())
+            active_stub().add_upload("u", ["FAILED"])
+            await asyncio.sleep(0)
+            return str(make_client().get_upload_status(uploadId="u")["uploadStatus"])
+
+        def helper(self) -> ThingsGraphStub | None:
+            return active()
+
+    polls = TestPolls()
+
+    assert polls.test_sync() == "SUCCEEDED"
+    assert asyncio.run(polls.test_async()) == "FAILED"
+    assert polls.helper() is None  # not a test method: not wrapped
+    assert TestPolls.label == "kept"
+    assert len(stubs) == 2
+    assert stubs[0] is not stubs[1]
+    assert active() is None
+
+
+@pytest.mark.asyncio
+async def test_an_async_method_of_a_plain_class_gets_a_stub_under_pytest_asyncio() -> None:
+    @mock_thingsgraph()
+    class TestPolls:
+        async def test_poll(self) -> ThingsGraphStub:
+            stub = active_stub()
+            stub.add_upload("u", ["IN_PROGRESS", "SUCCEEDED"])
+            client = make_client()
+            statuses = [client.get_upload_status(uploadId="u")["uploadStatus"] for _ in range(2)]
+            assert statuses == ["IN_PROGRESS", "SUCCEEDED"]
+            return stub
+
+    stub = await TestPolls().test_poll()
+
+    assert len(stub.calls) == 2
+    assert active() is None
+
+
+def test_the_decorated_class_and_its_methods_keep_their_names() -> None:
+    class Case(unittest.TestCase):
+        def test_a(self) -> None:
+            """Its docstring."""
+
+    decorated = mock_thingsgraph()(Case)
+
+    assert decorated is Case
+    assert Case.setUp.__name__ == "setUp"
+    assert Case.test_a.__doc__ == "Its docstring."
+
+
+def _plain() -> None:
+    pass
+
+
+@pytest.mark.parametrize(
+    ("target", "description"),
+    [
+        (42, "42 (int)"),
+        ("test_x", "'test_x' (str)"),
+        (functools.partial(len), "functools.partial(<built-in function len>) (partial)"),
+        (staticmethod(_plain), f"<staticmethod({_plain!r})> (staticmethod)"),
+    ],
+    ids=["int", "str", "partial", "staticmethod"],
+)
+def test_anything_else_is_a_type_error_naming_it(target: object, description: str) -> None:
+    with pytest.raises(TypeError) as caught:
+        mock_thingsgraph()(target)  # type: ignore[call-overload]
+
+    assert str(caught.value) == (
+        f"mock_thingsgraph() cannot decorate {description}: decorate a function, a coroutine function, "
+        "a unittest.TestCase class or a test class, or use it as a with block."
+    )
+
+
+def test_a_decorated_function_stops_its_stub_when_it_raises() -> None:
+    @mock_thingsgraph()
+    def broken() -> None:
+        active_stub().add_upload("u", ["SUCCEEDED"])  # unconsumed, but the test's own error wins
+        raise KeyError("the code under test broke")
+
+    with pytest.raises(KeyError):
+        broken()
+
+    assert active() is None
+
+
+def test_a_decorated_function_fails_with_the_teardown_report() -> None:
+    @mock_thingsgraph()
+    def leaves_a_script() -> None:
+        active_stub().add_upload("u", ["SUCCEEDED"])
+
+    with pytest.raises(StubError) as caught:
+        leaves_a_script()
+
+    assert str(caught.value) == UNCONSUMED_REPORT
