@@ -16,6 +16,8 @@ from ._stub import ThingsGraphStub
 
 _Target = TypeVar("_Target", bound=Callable[..., Any])
 _Class = TypeVar("_Class", bound=type)
+#: Set on the functions a patcher wraps, so a decorated subclass leaves its base's wrapped methods alone.
+_STUBBED = "__thingsgraph_stubbed__"
 
 
 class ThingsGraphPatcher:
@@ -92,6 +94,7 @@ class ThingsGraphPatcher:
                 with self._around(target):
                     return await target(*args, **kwargs)
 
+            setattr(run_async, _STUBBED, True)
             return run_async
         if inspect.isfunction(target) or inspect.ismethod(target):
 
@@ -100,6 +103,7 @@ class ThingsGraphPatcher:
                 with self._around(target):
                     return target(*args, **kwargs)
 
+            setattr(run, _STUBBED, True)
             return run
         raise TypeError(
             f"mock_thingsgraph() cannot decorate {target!r} ({type(target).__name__}): decorate a function, "
@@ -121,9 +125,13 @@ class ThingsGraphPatcher:
         return case
 
     def _decorate_class(self, cls: type) -> type:
-        """Each ``test*`` method (sync or async) runs with a stub of its own."""
-        for name, member in list(vars(cls).items()):
-            if name.startswith("test") and (inspect.isfunction(member) or inspect.iscoroutinefunction(member)):
+        """Each ``test*`` method (sync or async), its own or inherited, runs with a stub of its own.
+
+        An inherited method a decorated base class already wraps keeps that base's stub.
+        """
+        for name in dir(cls):
+            member = inspect.getattr_static(cls, name)
+            if name.startswith("test") and inspect.isfunction(member) and not hasattr(member, _STUBBED):
                 setattr(cls, name, self(member))
         return cls
 
