@@ -381,3 +381,53 @@ def test_a_decorated_function_fails_with_the_teardown_report() -> None:
         leaves_a_script()
 
     assert str(caught.value) == UNCONSUMED_REPORT
+
+
+def _stubbed() -> ThingsGraphStub | None:
+    return active()
+
+
+def test_inherited_test_methods_of_a_plain_class_get_a_stub_too() -> None:
+    class Base:
+        def test_inherited(self) -> ThingsGraphStub | None:
+            return _stubbed()
+
+        async def test_inherited_async(self) -> ThingsGraphStub | None:
+            return _stubbed()
+
+        def test_overridden(self) -> ThingsGraphStub | None:
+            raise AssertionError("overridden")  # pragma: no cover
+
+    @mock_thingsgraph()
+    class TestChild(Base):
+        def test_overridden(self) -> ThingsGraphStub | None:
+            return _stubbed()
+
+    child = TestChild()
+
+    assert child.test_inherited() is not None
+    assert asyncio.run(child.test_inherited_async()) is not None
+    assert child.test_overridden() is not None
+    assert Base().test_inherited() is None  # the base class itself is left as it was
+    assert active() is None
+
+
+def test_methods_already_stubbed_are_not_stubbed_twice() -> None:
+    @mock_thingsgraph(assert_all_consumed=False)
+    class TestBase:
+        def test_from_base(self) -> ThingsGraphStub | None:
+            return _stubbed()
+
+    @mock_thingsgraph()
+    class TestChild(TestBase):
+        @mock_thingsgraph(allow_invalid_requests=True)
+        def test_own(self) -> ThingsGraphStub | None:
+            return _stubbed()
+
+    child = TestChild()
+    from_base, own = child.test_from_base(), child.test_own()  # a second stub would be a UsageError
+
+    assert from_base is not None
+    assert from_base.options.assert_all_consumed is False  # the base's decorator's stub
+    assert own is not None
+    assert own.options.allow_invalid_requests is True  # the method's own decorator's stub
