@@ -111,13 +111,21 @@ class ThingsGraphPatcher:
         )
 
     def _decorate_test_case(self, case: type[unittest.TestCase]) -> type[unittest.TestCase]:
-        """A stub runs for each test, from before ``setUp`` to after ``tearDown`` and the cleanups."""
+        """A stub runs for each test, from before ``setUp`` to after ``tearDown`` and the cleanups.
+
+        Where decorated classes inherit from one another, the outermost ``setUp`` (the most
+        derived class's decorator) starts the one stub of the test; the others pass through.
+        """
         set_up = case.setUp
 
         @functools.wraps(set_up)
         def setUp(test: unittest.TestCase) -> None:
+            if vars(test).get(_STUBBED):
+                set_up(test)
+                return
             method = getattr(type(test), test._testMethodName)
             self._start(f"{self._owner} decorating {method.__qualname__}", _defined_at(method))
+            vars(test)[_STUBBED] = True
             test.addCleanup(self.stop)
             set_up(test)
 
