@@ -431,3 +431,35 @@ def test_methods_already_stubbed_are_not_stubbed_twice() -> None:
     assert from_base.options.assert_all_consumed is False  # the base's decorator's stub
     assert own is not None
     assert own.options.allow_invalid_requests is True  # the method's own decorator's stub
+
+
+def test_decorated_test_cases_inheriting_from_one_another_run_one_stub_per_test() -> None:
+    seen: list[ThingsGraphStub] = []
+
+    @mock_thingsgraph(assert_all_consumed=False)
+    class Base(unittest.TestCase):
+        def setUp(self) -> None:
+            seen.append(active_stub())
+
+        def test_from_base(self) -> None:
+            self.assertIs(active_stub(), seen[-1])
+
+    @mock_thingsgraph(allow_invalid_requests=True)
+    class Child(Base):
+        def setUp(self) -> None:
+            super().setUp()  # the base's setUp runs inside the stub the child's decorator started
+
+        def test_own(self) -> None:
+            self.assertIs(active_stub(), seen[-1])
+
+    @mock_thingsgraph(allow_invalid_requests=True)
+    class Inherits(Base):
+        def test_own(self) -> None:
+            self.assertIs(active_stub(), seen[-1])
+
+    results = [_run(Child), _run(Inherits), _run(Base)]
+
+    assert [(r.testsRun, r.errors, r.failures) for r in results] == [(2, [], []), (2, [], []), (1, [], [])]
+    assert len({id(stub) for stub in seen}) == 5  # one fresh stub per test
+    assert [stub.options.allow_invalid_requests for stub in seen] == [True, True, True, True, False]
+    assert active() is None
