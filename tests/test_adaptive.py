@@ -181,6 +181,22 @@ def test_the_throttled_rate_limiter_does_not_slow_later_stubbed_calls(
     assert waits.sleeps == []
 
 
+def test_a_client_shared_across_tests_carries_no_slowdown_into_the_next(waits: Waits) -> None:
+    client = make_client(attempts=6, mode="adaptive")  # made once, as a module-level client is
+    with mock_thingsgraph() as first_test:
+        first_test.add_upload("u", [*THROTTLES, "SUCCEEDED"])
+        client.get_upload_status(uploadId="u")
+    assert isinstance(_acquire_in_a_fresh_thread(_rate_limiter_bucket(client)), CapacityNotAvailableError)
+
+    with mock_thingsgraph() as next_test:
+        next_test.add_upload("u", ["IN_PROGRESS"] * 19 + ["SUCCEEDED"])
+        statuses = [client.get_upload_status(uploadId="u")["uploadStatus"] for _ in range(20)]
+
+    assert statuses[-1] == "SUCCEEDED"
+    assert (waits.sleeps, waits.condition_waits) == ([], [])
+    assert next_test.retry_delays == []
+
+
 def test_without_instant_retries_the_rate_limiter_and_backoff_wait(waits: Waits) -> None:
     """The same script with the option off: the waits the tests above watch for do happen."""
     with mock_thingsgraph(instant_retries=False) as stub:

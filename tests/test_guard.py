@@ -23,6 +23,7 @@ from typing import Any
 import boto3
 import pytest
 import requests
+from botocore import UNSIGNED
 from botocore.config import Config
 from botocore.exceptions import NoCredentialsError
 
@@ -96,6 +97,21 @@ def fresh_client(**kwargs: Any) -> Any:
 @pytest.mark.usefixtures("no_credentials")
 def test_a_botocore_call_with_no_stub_is_refused_unsent(network: list[Any]) -> None:
     client = fresh_client()
+
+    with pytest.raises(StubError) as caught:
+        client.get_upload_status(uploadId="u")
+
+    assert str(caught.value) == refusal(BOTOCORE_CALL)
+    assert network == []
+
+
+@pytest.mark.usefixtures("no_credentials")
+def test_an_unsigned_client_is_refused_too(network: list[Any]) -> None:
+    client = boto3.Session().client(
+        "iotthingsgraph",
+        region_name="us-east-1",
+        config=Config(signature_version=UNSIGNED, retries={"total_max_attempts": 1}),
+    )
 
     with pytest.raises(StubError) as caught:
         client.get_upload_status(uploadId="u")
@@ -211,6 +227,7 @@ def test_a_presigned_url_is_still_made_with_no_stub(monkeypatch: pytest.MonkeyPa
 LEAK = """
 import boto3
 import threading
+from botocore import UNSIGNED
 from botocore.config import Config
 from pytest_thingsgraph import StubError
 
@@ -252,6 +269,7 @@ def test_a_client_leaked_into_the_next_test_is_refused_there(pytester: pytest.Py
 GUARD_OFF = """
 from botocore.awsrequest import AWSResponse
 import boto3
+from botocore import UNSIGNED
 from botocore.config import Config
 
 def test_reaches_its_own_handler(monkeypatch):
@@ -422,6 +440,7 @@ from pytest_thingsgraph import ThingsGraphStub, mock_thingsgraph  # every module
 import boto3
 import requests
 from botocore.awsrequest import AWSResponse
+from botocore import UNSIGNED
 from botocore.config import Config
 
 class Raw:
