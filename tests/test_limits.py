@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 import requests
 from helpers import make_client, signed_wire
-from hypothesis import Phase, find, given, settings, target
-from hypothesis.errors import InvalidArgument
+from hypothesis import HealthCheck, find, settings
+from hypothesis.errors import InvalidArgument, Unsatisfiable
 from requests_aws4auth import AWS4Auth
 
 import pytest_thingsgraph
-from pytest_thingsgraph import Call, ServiceError, ThingsGraphStub, UsageError, mock_thingsgraph
+from pytest_thingsgraph import Call, ServiceError, ThingsGraphStub, UsageError, mock_thingsgraph, strategies
 from pytest_thingsgraph.strategies import get_upload_status_responses, upload_ids
 
 UTC = dt.timezone.utc
@@ -171,24 +171,23 @@ def test_a_41_character_upload_id_is_refused_by_the_strategies() -> None:
     )
 
 
-# hypothesis's targeted phase pushes the lengths up to whatever the strategy allows
-LONGEST = settings(max_examples=400, database=None, phases=[Phase.generate, Phase.target])
-longest_seen: dict[str, int] = {}
+# A filter on len() is rewritten by hypothesis into the text strategies' min_size: the longest value a strategy
+# can make is found at once, and a longer one is Unsatisfiable instead of merely rare.
+SEARCH = settings(max_examples=20, database=None, suppress_health_check=list(HealthCheck))
 
 
-@LONGEST
-@given(upload_id=upload_ids())
-def test_generated_upload_ids_never_exceed_40_characters(upload_id: str) -> None:
-    target(len(upload_id))
-    longest_seen["upload_id"] = max(longest_seen.get("upload_id", 0), len(upload_id))
-    assert 1 <= len(upload_id) <= 40
+def test_generated_upload_ids_reach_40_characters_and_never_more() -> None:
+    assert len(find(upload_ids().filter(lambda upload_id: len(upload_id) >= 40), bool, settings=SEARCH)) == 40
+    with pytest.raises(Unsatisfiable):
+        find(upload_ids().filter(lambda upload_id: len(upload_id) > 40), bool, settings=SEARCH)
 
 
-@LONGEST
-@given(body=get_upload_status_responses())
-def test_generated_namespace_names_never_exceed_128_characters(body: dict[str, Any]) -> None:
-    target(len(body.get("namespaceName", "")))
-    assert len(body.get("namespaceName", "")) <= 128
+def test_generated_namespace_names_reach_128_characters_and_never_more() -> None:
+    names = strategies._namespace_names()  # what get_upload_status_responses draws namespaceName from
+
+    assert len(find(names.filter(lambda name: len(name) >= 128), bool, settings=SEARCH)) == 128
+    with pytest.raises(Unsatisfiable):
+        find(names.filter(lambda name: len(name) > 128), bool, settings=SEARCH)
 
 
 # ---------------------------------------------------------------------------------------------------------------------
