@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import subprocess
 import sys
@@ -67,10 +66,8 @@ def test_without_fake_credentials_botocore_signs_with_its_own() -> None:
 
 @pytest.mark.usefixtures("real_credentials")
 @pytest.mark.parametrize("fake_credentials", [True, False])
-def test_secrets_never_reach_records_reprs_messages_or_logs(
-    fake_credentials: bool, caplog: pytest.LogCaptureFixture
-) -> None:
-    caplog.set_level(logging.DEBUG, logger="pytest_thingsgraph")
+def test_secrets_never_reach_records_reprs_or_messages(fake_credentials: bool) -> None:
+    # (the package writes no log: nothing to check there; botocore's own debug log is botocore's business)
     client = make_client(parameter_validation=False, fresh_session=True)
     sent = capture_headers(client)
     with pytest.raises(AssertionError) as caught, mock_thingsgraph(fake_credentials=fake_credentials) as stub:
@@ -80,8 +77,7 @@ def test_secrets_never_reach_records_reprs_messages_or_logs(
             client.get_upload_status(uploadId="")
 
     signatures = [headers["Authorization"].rsplit("Signature=", 1)[1] for headers in sent]
-    own_logs = [record.getMessage() for record in caplog.records if record.name.startswith("pytest_thingsgraph")]
-    everything = "\n".join([repr(stub), repr(stub.calls), str(caught.value), *map(str, stub.calls), *own_logs])
+    everything = "\n".join([repr(stub), repr(stub.calls), str(caught.value), *map(str, stub.calls)])
     for secret in [REAL_KEY, REAL_SECRET, REAL_TOKEN, "thingsgraph-stub-fake-secret", *signatures]:
         assert secret not in everything
 

@@ -185,23 +185,72 @@ def test_ini_keys_set_the_defaults_and_markers_override_them(pytester: pytest.Py
         thingsgraph_assert_all_consumed = false
         thingsgraph_allow_invalid_requests = true
         thingsgraph_fake_credentials = false
+        thingsgraph_instant_retries = false
+        thingsgraph_validate_definitions = true
         """
     )
     make_tests(
         pytester,
         """
+        import dataclasses
+
         def test_ini(thingsgraph_stub):
-            options = thingsgraph_stub.options
-            assert (options.assert_all_consumed, options.allow_invalid_requests, options.fake_credentials) == (False, True, False)
+            assert dataclasses.asdict(thingsgraph_stub.options) == {
+                "assert_all_consumed": False,
+                "allow_invalid_requests": True,
+                "fake_credentials": False,
+                "instant_retries": False,
+                "validate_definitions": True,
+            }
             thingsgraph_stub.add_upload("u", ["SUCCEEDED"])
 
-        @pytest.mark.thingsgraph_stub(assert_all_consumed=True)
+        @pytest.mark.thingsgraph_stub(assert_all_consumed=True, validate_definitions=False, instant_retries=True)
         def test_marker(thingsgraph_stub):
-            assert thingsgraph_stub.options.assert_all_consumed is True
+            options = thingsgraph_stub.options
+            assert (options.assert_all_consumed, options.validate_definitions, options.instant_retries) == (True, False, True)
+            assert (options.allow_invalid_requests, options.fake_credentials) == (True, False)
         """,
     )
 
     pytester.runpytest("-p", "no:randomly").assert_outcomes(passed=2)
+
+
+UNSTUBBED_CALL = """
+def test_unstubbed():
+    from botocore.awsrequest import AWSResponse
+
+    class Raw:
+        def stream(self, **kw):
+            yield b'{"uploadId": "u", "uploadStatus": "SUCCEEDED", "createdDate": 0}'
+
+    c = client()
+    c.meta.events.register("before-send.iotthingsgraph", lambda request, **kw: AWSResponse(request.url, 200, {}, Raw()))
+    assert c.get_upload_status(uploadId="u")["uploadStatus"] == "SUCCEEDED"
+"""
+
+
+@pytest.mark.usefixtures("unguarded")  # the outer session's guard would refuse the inner call either way
+@pytest.mark.parametrize("block", ["true", "false", None])
+def test_the_ini_key_block_unstubbed_sets_the_guard(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, block: str | None
+) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret")
+    pytester.makeini("[pytest]\n" + (f"thingsgraph_block_unstubbed = {block}\n" if block else ""))
+    make_tests(pytester, UNSTUBBED_CALL)
+
+    result = pytester.runpytest("-p", "no:randomly")
+
+    if block == "false":
+        result.assert_outcomes(passed=1)
+    else:  # on by default
+        result.assert_outcomes(failed=1)
+        result.stdout.fnmatch_lines(
+            [
+                "E *StubError: * to https://iotthingsgraph.us-east-1.amazonaws.com/ was made while no Things Graph "
+                "stub is active, and was not sent. *"
+            ]
+        )
 
 
 def test_a_wrong_marker_keyword_fails_with_its_name(pytester: pytest.Pytester) -> None:
@@ -323,9 +372,23 @@ def test_the_marker_is_registered(pytester: pytest.Pytester) -> None:
     )
 
 
-def test_ini_keys_are_documented(pytester: pytest.Pytester) -> None:
+def test_ini_keys_are_documented(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "300")  # one line of help per key
     result = pytester.runpytest("--help")
 
     result.stdout.fnmatch_lines(
-        ["*thingsgraph_assert_all_consumed*", "*thingsgraph_allow_invalid_requests*", "*thingsgraph_fake_credentials*"]
+        [
+            "  thingsgraph_assert_all_consumed (bool):",
+            "* fail at teardown if an upload's script was not served to its end (default true)",
+            "  thingsgraph_allow_invalid_requests (bool):",
+            "* answer invalid Things Graph requests without failing the test (default false)",
+            "  thingsgraph_fake_credentials (bool):",
+            "* sign stubbed Things Graph requests with fake credentials (default true)",
+            "  thingsgraph_instant_retries (bool):",
+            "* skip clients' waits before retrying stubbed calls; record the delays (default true)",
+            "  thingsgraph_validate_definitions (bool):",
+            "* parse uploaded GraphQL with graphql-core; uploads that don't fail (default false)",
+            "  thingsgraph_block_unstubbed (bool):",
+            "* refuse Things Graph calls made while no stub is active (default true)",
+        ]
     )

@@ -301,7 +301,9 @@ def test_invalid_params_from_a_client_are_answered_and_flagged(body: dict[str, J
 
 @settings(max_examples=examples(100))
 @given(upload_id=upload_ids(), scripted=st.booleans(), ensure_ascii=st.booleans(), validation=st.booleans())
-def test_valid_requests_are_never_flagged(upload_id: str, scripted: bool, ensure_ascii: bool, validation: bool) -> None:
+def test_generated_valid_requests_are_never_flagged(
+    upload_id: str, scripted: bool, ensure_ascii: bool, validation: bool
+) -> None:
     with mock_thingsgraph() as stub:
         if scripted:
             stub.add_upload(upload_id, ["SUCCEEDED"])

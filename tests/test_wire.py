@@ -6,7 +6,6 @@ import datetime as dt
 import json
 
 import pytest
-from botocore.config import Config
 from helpers import make_client
 
 from pytest_thingsgraph import ServiceError, ThingsGraphStub
@@ -176,9 +175,16 @@ def test_a_custom_endpoint_url_is_answered_too(thingsgraph_stub: ThingsGraphStub
     assert thingsgraph_stub.calls[0].region == "ap-southeast-2"
 
 
+@pytest.mark.thingsgraph_stub(allow_invalid_requests=True)
 def test_config_parameter_validation_off_still_reaches_the_stub(thingsgraph_stub: ThingsGraphStub) -> None:
     thingsgraph_stub.add_upload("u", ["SUCCEEDED"])
     client = make_client(parameter_validation=False)
 
     assert client.get_upload_status(uploadId="u")["uploadStatus"] == "SUCCEEDED"
-    assert isinstance(client.meta.config, Config)
+    # botocore's own validator would refuse an empty uploadId before sending: here the stub answers it
+    with pytest.raises(client.exceptions.InvalidRequestException):
+        client.get_upload_status(uploadId="")
+    assert [(call.request, call.status_code) for call in thingsgraph_stub.calls] == [
+        ({"uploadId": "u"}, 200),
+        ({"uploadId": ""}, 400),
+    ]
