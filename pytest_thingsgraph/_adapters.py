@@ -6,6 +6,9 @@
 - :func:`acquire` / :func:`release`: while at least one holder (a running stub,
   the pytest session's guard) needs them, each library in :data:`PATCHES` is
   patched, now or when it is imported, and put back when the last holder goes.
+  Its imports are watched from the first holder on (watching costs nothing
+  between holders: an import then leaves the library as it is), so starting
+  and stopping a stub touches only the libraries already imported.
 
 Adapter modules import their library, so they are imported here only once
 that library is.
@@ -14,10 +17,13 @@ that library is.
 from __future__ import annotations
 
 import importlib
+import sys
 import threading
+from collections.abc import Callable
 from types import ModuleType
+from typing import cast
 
-from ._import_hook import forget, when_imported
+from ._import_hook import when_imported
 from ._patching import Undo
 
 #: Imported module -> (adapter module, function that patches its library and returns an undo). Each is a
@@ -52,25 +58,37 @@ class _Patch:
     def __init__(self, module_name: str) -> None:
         self.module_name = module_name
         self.adapter, self.function = PATCHES[module_name]
+        self._patch: Callable[[ModuleType], Undo] | None = None  # found on first use: it imports the library
 
     def __call__(self, module: ModuleType) -> None:
-        undo: Undo = _adapter_function(self.adapter, self.function)(module)  # type: ignore[operator]
         with _lock:
-            _undos.append(undo)
+            if not _holders:  # imported while nothing needs the adapters: left as it is
+                return
+            if self._patch is None:
+                self._patch = cast("Callable[[ModuleType], Undo]", _adapter_function(self.adapter, self.function))
+            _undos.append(self._patch(module))
 
 
 _PATCHERS = [_Patch(name) for name in PATCHES]
+_watching = False
 
 
 def acquire() -> None:
     """Patch every library for one more holder (the first one patches)."""
-    global _holders
+    global _holders, _watching
     with _lock:
         _holders += 1
         if _holders > 1:
             return
+        if not _watching:  # from the first holder on, each (re)import of a library is heard of
+            _watching = True
+            for patch in _PATCHERS:
+                when_imported(patch.module_name, patch)  # patches it now if it is imported
+            return
         for patch in _PATCHERS:
-            when_imported(patch.module_name, patch)
+            module = sys.modules.get(patch.module_name)
+            if module is not None:
+                patch(module)
 
 
 def release() -> None:
@@ -82,7 +100,5 @@ def release() -> None:
         _holders -= 1
         if _holders:
             return
-        for patch in _PATCHERS:
-            forget(patch.module_name, patch)
         while _undos:
             _undos.pop()()

@@ -114,7 +114,7 @@ def patch_retry_waits(_: ModuleType) -> Undo:
     ``botocore.endpoint`` sees time through :class:`_EndpointTime`, and the rate limiter's
     token bucket lets a stubbed call through at once, so its clock never sees it.
     """
-    undo_sleep = patch_attribute(botocore.endpoint, "time", _EndpointTime())
+    undo_sleep = patch_attribute(botocore.endpoint, "time", _ENDPOINT_TIME)
     undo_bucket = patch_method(botocore.retries.bucket.TokenBucket, "acquire", _instant_acquire)
 
     def undo() -> None:
@@ -136,6 +136,9 @@ class _EndpointTime:
             time.sleep(seconds)
         else:
             stub.record_retry_delay(seconds)
+
+
+_ENDPOINT_TIME = _EndpointTime()
 
 
 def _instant_acquire(original: Callable[..., Any]) -> Callable[..., Any]:

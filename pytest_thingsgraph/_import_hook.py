@@ -3,7 +3,7 @@
 botocore copies its handler table into each session it makes, so the stub's
 handlers must be in that table before the first session exists, however early
 that is: the botocore adapter asks to hear of ``botocore.handlers`` for as long
-as the package is loaded. The other adapters ask only while they run.
+as the package is loaded. The other adapters ask from the first time a stub runs.
 """
 
 from __future__ import annotations
@@ -32,16 +32,6 @@ def when_imported(name: str, callback: Callback) -> None:
     module = sys.modules.get(name)
     if module is not None:
         callback(module)
-
-
-def forget(name: str, callback: Callback) -> None:
-    """Stop calling ``callback`` for ``name``."""
-    with _lock:
-        callbacks = _waiting.get(name, [])
-        if callback in callbacks:
-            callbacks.remove(callback)
-        if not callbacks:
-            _waiting.pop(name, None)
 
 
 class _CallingLoader(Loader):

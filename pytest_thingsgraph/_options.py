@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Iterable, Mapping
 
 from ._errors import UsageError
@@ -42,7 +43,15 @@ def merge_options(base: StubOptions, keywords: Mapping[str, object], *, source: 
             raise UsageError(f"{source} got the unknown keyword {name!r}: use one of {', '.join(OPTION_NAMES)}.")
         if not isinstance(value, bool):
             raise UsageError(f"{source} keyword {name}={value!r} is not a bool: pass True or False.")
-    return dataclasses.replace(base, **keywords)  # type: ignore[arg-type]
+    if not keywords:
+        return base
+    return _replaced(base, tuple(keywords.items()))  # every value checked above: a bool
+
+
+@functools.lru_cache(maxsize=256)
+def _replaced(base: StubOptions, changes: tuple[tuple[str, bool], ...]) -> StubOptions:
+    """``base`` with ``changes``: options are frozen, so each combination is made once."""
+    return dataclasses.replace(base, **dict(changes))
 
 
 def options_from_markers(

@@ -340,9 +340,13 @@ def _json_type(value: object) -> str:
     return "a string"
 
 
+#: ``json.dumps(..., separators=(",", ":"), ensure_ascii=False)``, made once (it holds no state between calls).
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+
 def encode(document: Mapping[str, Any]) -> bytes:
     """Encode a JSON body as the service does: compact UTF-8 (escaped where text is not UTF-8)."""
-    text = json.dumps(document, separators=(",", ":"), ensure_ascii=False)
+    text = _ENCODER.encode(document)
     try:
         return text.encode()
     except UnicodeEncodeError:  # a lone surrogate, say, from a request's uploadId
@@ -397,12 +401,17 @@ class ReadOnlyList(list[Any]):
 
 
 _EMPTY: Mapping[str, Any] = ReadOnlyDict()
+_CONTAINERS = (dict, list, tuple)
 
 
 def freeze(value: Any) -> Any:
     """A read-only copy of a decoded JSON value, still equal to it (iterative: bodies nest deeply)."""
-    if not isinstance(value, (dict, list, tuple)):
+    if not isinstance(value, _CONTAINERS):
         return value
+    if type(value) is dict and all(
+        type(key) is str and not isinstance(item, _CONTAINERS) for key, item in value.items()
+    ):
+        return ReadOnlyDict(value)  # flat, as most are: a copy will do
     root = _read_only_like(value)
     stack = [(value, root)]
     while stack:

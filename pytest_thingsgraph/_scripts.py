@@ -108,10 +108,21 @@ def prepare_upload(upload_id: str, script: object, *, where: str, **keywords: An
     items = tuple(script)
     if not items:
         raise UsageError(f"{where}: script is empty: give at least one item, such as ['SUCCEEDED'].")
-    defaults = _defaults(upload_id, where, keywords)
-    prepared = tuple(prepare_item(f"{where}: script item {n}", item, defaults) for n, item in enumerate(items))
-    _check_order(where, prepared)
-    return PreparedUpload(upload_id, prepared, defaults)
+    defaults, model = _defaults(upload_id, where, keywords)
+    # A bare status is the defaults' response with that status: already valid, so it skips pydantic,
+    # and each status of the script is encoded once.
+    template = _wire_document(model)
+    statuses: dict[str, PreparedItem] = {}
+    prepared = []
+    for number, item in enumerate(items):
+        if type(item) is str and item in UPLOAD_STATUSES:
+            if item not in statuses:
+                statuses[item] = _status_item(item, template)
+            prepared.append(statuses[item])
+        else:
+            prepared.append(prepare_item(f"{where}: script item {number}", item, defaults))
+    _check_order(where, tuple(prepared))
+    return PreparedUpload(upload_id, tuple(prepared), defaults)
 
 
 def prepare_error(error: ServiceError) -> PreparedItem:
@@ -119,8 +130,10 @@ def prepare_error(error: ServiceError) -> PreparedItem:
     return PreparedItem(error, error_reply(error.code, error.message, error.status_code), None)
 
 
-def _defaults(upload_id: str, where: str, keywords: Mapping[str, Any]) -> dict[str, Any]:
-    """The members every response of one upload starts from (``None`` leaves a member out)."""
+def _defaults(
+    upload_id: str, where: str, keywords: Mapping[str, Any]
+) -> tuple[dict[str, Any], GetUploadStatusResponse]:
+    """The members every response of one upload starts from (``None`` leaves a member out), and their model."""
     fields = {_MEMBER_OF_KEYWORD[name]: value for name, value in keywords.items() if value is not None}
     fields["uploadId"] = upload_id
     if "createdDate" not in fields:
@@ -128,8 +141,17 @@ def _defaults(upload_id: str, where: str, keywords: Mapping[str, Any]) -> dict[s
         fields["createdDate"] = now.replace(microsecond=now.microsecond // 1000 * 1000)
     if isinstance(fields.get("failureReason"), tuple):
         fields["failureReason"] = list(fields["failureReason"])
-    _validate(where, {**fields, "uploadStatus": "IN_PROGRESS"}, names=KEYWORDS)
-    return fields
+    model = _validate(where, {**fields, "uploadStatus": "IN_PROGRESS"}, names=KEYWORDS)
+    return fields, model
+
+
+def _status_item(status: str, template: Mapping[str, Any]) -> PreparedItem:
+    """A bare status item: the defaults' wire document with that status (``failure_reason=`` fills FAILED only)."""
+    document = dict(template)
+    document["uploadStatus"] = status
+    if status != "FAILED":
+        document.pop("failureReason", None)
+    return PreparedItem(status, ok_reply(document), status)
 
 
 def prepare_item(where: str, item: object, defaults: Mapping[str, Any]) -> PreparedItem:

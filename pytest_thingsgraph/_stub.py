@@ -6,7 +6,7 @@ import datetime as dt
 import itertools
 import threading
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast, overload
 
@@ -60,9 +60,7 @@ class ThingsGraphStub:
         self._requests_seen = 0
         self._retry_delays: list[float] = []
         self._stopped = False
-        # request IDs shaped as the service's UUIDs: a random prefix per stub, then a counter
-        prefix = str(uuid.uuid4())[:24]
-        self._request_ids = map(f"{prefix}{{:012x}}".format, itertools.count())
+        self._request_ids: Iterator[str] | None = None  # made on the first call: many stubs answer none
 
     @property
     def options(self) -> StubOptions:
@@ -275,7 +273,10 @@ class ThingsGraphStub:
         request: Mapping[str, Any] | None,
         reply: Reply,
     ) -> WireResponse:
-        request_id = next(self._request_ids)
+        request_ids = self._request_ids
+        if request_ids is None:
+            request_ids = self._request_ids = _request_ids()
+        request_id = next(request_ids)
         self._calls.append(
             Call(operation, upload_id, region, request, reply.status_code, reply.document, reply.error_code, request_id)
         )
@@ -286,6 +287,12 @@ class ThingsGraphStub:
             uploads, calls = len(self._service.uploads), len(self._calls)
         state = "active" if _registry.active() is self else "stopped" if self._stopped else "inactive"
         return f"<ThingsGraphStub {state}: {uploads} uploads, {calls} calls>"
+
+
+def _request_ids() -> Iterator[str]:
+    """Request IDs shaped as the service's UUIDs: a random prefix per stub, then a counter."""
+    prefix = str(uuid.uuid4())[:24]
+    return map(f"{prefix}{{:012x}}".format, itertools.count())
 
 
 def _checked_expected(where: str, expected: Mapping[str, Any] | None) -> Mapping[str, Any] | None:

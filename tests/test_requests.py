@@ -278,3 +278,24 @@ def test_requests_is_patched_only_while_a_stub_runs() -> None:
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["False", "False", "False", "False", "True"]
+
+
+IMPORTED_BETWEEN_STUBS = """
+from pytest_thingsgraph import mock_thingsgraph
+with mock_thingsgraph():
+    pass
+import requests  # after a stub ran, while none runs
+print(requests.Session.get_adapter.__module__)
+with mock_thingsgraph():
+    print(requests.Session.get_adapter.__module__)
+print(requests.Session.get_adapter.__module__)
+"""
+
+
+def test_requests_imported_between_stubs_is_left_alone_until_the_next_one() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", IMPORTED_BETWEEN_STUBS], capture_output=True, text=True, timeout=60, check=False
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["requests.sessions", "pytest_thingsgraph._requests", "requests.sessions"]

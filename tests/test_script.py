@@ -122,6 +122,33 @@ def test_failure_reason_fills_failed_responses_only(thingsgraph_stub: ThingsGrap
     assert second["failureReason"] == ["bad"]
 
 
+@pytest.mark.parametrize("failure_reason", [None, ["Line 1: bad"]])
+def test_a_bare_status_answers_what_the_same_status_as_a_dict_answers(
+    thingsgraph_stub: ThingsGraphStub, failure_reason: list[str] | None
+) -> None:
+    statuses = ["IN_PROGRESS", "IN_PROGRESS", "FAILED", "FAILED"]
+    keywords: dict[str, Any] = {
+        "namespace_name": "acme",
+        "namespace_arn": "arn:aws:iotthingsgraph:us-east-1:123456789012:Namespace/acme",
+        "namespace_version": 3,
+        "created_date": CREATED,
+        "failure_reason": failure_reason,
+    }
+    thingsgraph_stub.add_upload("bare", statuses, **keywords)
+    thingsgraph_stub.add_upload("dict", [{"uploadStatus": status} for status in statuses], **keywords)
+    client = make_client()
+
+    for _ in statuses:
+        client.get_upload_status(uploadId="bare")
+        client.get_upload_status(uploadId="dict")
+
+    calls = thingsgraph_stub.calls
+    bare = [list(call.response.items()) for call in calls[0::2]]
+    as_dicts = [[(k, "bare" if k == "uploadId" else v) for k, v in call.response.items()] for call in calls[1::2]]
+    assert bare == as_dicts  # the same members, values and order on the wire
+    assert [call.response.get("failureReason") for call in calls[0::2]] == [None, None, failure_reason, failure_reason]
+
+
 def test_reset_forgets_scripts_calls_and_problems(thingsgraph_stub: ThingsGraphStub) -> None:
     thingsgraph_stub.add_upload("u", ["IN_PROGRESS", "SUCCEEDED"])
     client = make_client()
