@@ -44,10 +44,10 @@ def test_the_ci_command_is_the_readme_command() -> None:
     assert "<!-- test-command -->" in (README.parent / ".ci" / "run").read_text()
 
 
-def test_the_readme_examples_type_check(tmp_path: Path) -> None:
+def test_the_readme_examples_type_check(tmp_path: Path, pytestconfig: pytest.Config) -> None:
     """Every Python block of the README passes ``mypy --strict``, as a user's module would.
 
-    Skipped where mypy is not installed, except under ``CI=true`` (tox's ``type`` env sets it).
+    mypy and the stubs the examples need are in the test extra; skipped without mypy, except under ``CI=true``.
     """
     try:
         from mypy import api
@@ -61,9 +61,10 @@ def test_the_readme_examples_type_check(tmp_path: Path) -> None:
         path.write_text(block)
         paths.append(str(path))
     (tmp_path / "mypy.ini").write_text("[mypy]\n")  # the user's view: not the package's own config
+    cache = pytestconfig.cache.mkdir("mypy-readme") if pytestconfig.cache else tmp_path / "cache"
 
     stdout, stderr, status = api.run(
-        ["--strict", "--config-file", str(tmp_path / "mypy.ini"), "--cache-dir", str(tmp_path / "cache"), *paths]
+        ["--strict", "--config-file", str(tmp_path / "mypy.ini"), "--cache-dir", str(cache), *paths]
     )
 
     assert status == 0, stdout + stderr
