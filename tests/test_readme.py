@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import re
 from pathlib import Path
 
@@ -41,3 +42,29 @@ def test_the_ci_command_is_the_readme_command() -> None:
     command = text.split("<!-- test-command -->\n```bash\n", 1)[1].split("\n", 1)[0]
     assert command == "python3 -m pip install tox && python3 -m tox"
     assert "<!-- test-command -->" in (README.parent / ".ci" / "run").read_text()
+
+
+def test_the_readme_examples_type_check(tmp_path: Path, pytestconfig: pytest.Config) -> None:
+    """Every Python block of the README passes ``mypy --strict``, as a user's module would.
+
+    mypy and the stubs the examples need are in the test extra; skipped without mypy, except under ``CI=true``.
+    """
+    try:
+        from mypy import api
+    except ImportError:
+        if os.environ.get("CI") == "true":
+            pytest.fail("mypy is not installed: the README's examples must type-check in CI.")
+        pytest.skip("mypy is not installed")
+    paths = []
+    for number, block in enumerate(BLOCKS):
+        path = tmp_path / f"readme_block_{number}.py"
+        path.write_text(block)
+        paths.append(str(path))
+    (tmp_path / "mypy.ini").write_text("[mypy]\n")  # the user's view: not the package's own config
+    cache = pytestconfig.cache.mkdir("mypy-readme") if pytestconfig.cache else tmp_path / "cache"
+
+    stdout, stderr, status = api.run(
+        ["--strict", "--config-file", str(tmp_path / "mypy.ini"), "--cache-dir", str(cache), *paths]
+    )
+
+    assert status == 0, stdout + stderr
