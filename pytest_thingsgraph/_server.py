@@ -97,7 +97,8 @@ def add_upload_json(stub: ThingsGraphStub, upload: object, *, where: str = "uplo
     keywords = _upload_keywords(upload, where=where, required=("uploadId", "script"))
     upload_id = keywords.pop("upload_id")
     script = keywords.pop("script")
-    stub.add_upload(upload_id, script, **keywords)
+    with _named(where):
+        stub.add_upload(upload_id, script, **keywords)
 
 
 def queue_upload_entity_definitions_json(stub: ThingsGraphStub, entry: object, *, where: str = "answer") -> str | None:
@@ -111,9 +112,19 @@ def queue_upload_entity_definitions_json(stub: ThingsGraphStub, entry: object, *
         return stub.on_upload_entity_definitions(_service_error(entry, where=where))
     keywords = _upload_keywords(entry, where=where, required=(), forbidden="region")
     script = keywords.pop("script", None)
-    if script is None:
-        return stub.on_upload_entity_definitions(**keywords)
-    return stub.on_upload_entity_definitions(script, **keywords)
+    with _named(where):
+        if script is None:
+            return stub.on_upload_entity_definitions(**keywords)
+        return stub.on_upload_entity_definitions(script, **keywords)
+
+
+@contextlib.contextmanager
+def _named(where: str) -> Iterator[None]:
+    """Prefix the stub's own message (which names the call and its keywords) with where the JSON came from."""
+    try:
+        yield
+    except UsageError as error:
+        raise UsageError(f"{where}: {error}") from None
 
 
 def _upload_keywords(
@@ -311,6 +322,18 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def setup(self) -> None:
         super().setup()
         self.connection.settimeout(self.server.owner.timeout)  # a silent client is disconnected
+
+    def handle(self) -> None:
+        # A TLS client (https:// in an endpoint URL) sends a handshake with no line end, which would
+        # keep the request-line read waiting for the timeout: close such a connection at once.
+        try:
+            first = self.connection.recv(1, socket.MSG_PEEK)
+        except OSError:
+            return
+        if first == b"\x16":
+            logger.debug("thingsgraph server: closed a TLS handshake from %s: use http://", self.client_address)
+            return
+        super().handle()
 
     # every method reaches one dispatcher: the service answers non-POST methods itself
     def do_POST(self) -> None:
