@@ -122,7 +122,7 @@ def test_http_and_in_process_calls_share_one_record(
 
 
 def test_same_bytes_as_the_stub_answers_in_process(thingsgraph_server: ThingsGraphServer) -> None:
-    from pytest_thingsgraph._wire import wire_request
+    from pytest_thingsgraph._server import wire_request  # the wire protocol, as the server imports it
 
     script: list[Any] = ["IN_PROGRESS", {"uploadStatus": "FAILED", "failureReason": ["Line 3: unknown type"]}]
     thingsgraph_server.stub.add_upload("u", script, namespace_name="acme", created_date=CREATED)
