@@ -88,7 +88,7 @@ def test_boto3_in_a_subprocess(
 
 def aws(server: ThingsGraphServer, tmp_path: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [tool("aws"), "iotthingsgraph", *arguments, "--output", "json"],
+        [tool("aws", package="awscli"), "iotthingsgraph", *arguments, "--output", "json"],
         env=environment(server, tmp_path, region="us-east-2"),
         capture_output=True,
         text=True,
