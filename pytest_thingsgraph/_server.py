@@ -30,10 +30,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from ._errors import ServiceError, StubError, UsageError
 from ._options import StubOptions
+from ._protocol import WireResponse, wire_request  # the one import of the wire protocol
 from ._stub import Call, ThingsGraphStub
-
-# The one import of the wire protocol (its module is renamed by the package's re-layout).
-from ._protocol import WireResponse, wire_request
 
 logger = logging.getLogger("pytest_thingsgraph.server")
 
@@ -59,6 +57,8 @@ _UPLOAD_KEYS = {
     "failureReason": "failure_reason",
     "region": "region",
 }
+#: A queued UploadEntityDefinitions answer: no region (the upload lives in the call's), and the request expected.
+_QUEUED_KEYS = {**{key: name for key, name in _UPLOAD_KEYS.items() if key != "region"}, "expected": "expected"}
 _ERROR_KEYS = ("__type", "message", "statusCode")
 _SCRIPT_FILE_KEYS = ("uploads", "uploadEntityDefinitions")
 
@@ -94,7 +94,7 @@ def apply_script(stub: ThingsGraphStub, document: object, *, where: str = "scrip
 
 def add_upload_json(stub: ThingsGraphStub, upload: object, *, where: str = "upload") -> None:
     """``stub.add_upload`` from the JSON form ``{"uploadId": ..., "script": [...], "namespaceName": ..., ...}``."""
-    keywords = _upload_keywords(upload, where=where, required=("uploadId", "script"))
+    keywords = _upload_keywords(upload, where=where, required=("uploadId", "script"), keys=_UPLOAD_KEYS)
     upload_id = keywords.pop("upload_id")
     script = keywords.pop("script")
     with _named(where):
@@ -109,13 +109,19 @@ def queue_upload_entity_definitions_json(stub: ThingsGraphStub, entry: object, *
     out and which has no ``region`` (the upload lives in the region of the call).
     """
     if isinstance(entry, dict) and "__type" in entry:
-        return stub.on_upload_entity_definitions(_service_error(entry, where=where))
-    keywords = _upload_keywords(entry, where=where, required=(), forbidden="region")
+        error = _service_error({key: value for key, value in entry.items() if key != "expected"}, where=where)
+        with _named(where):
+            stub.on_upload_entity_definitions(error, expected=entry.get("expected"))
+        return None
+    keywords = _upload_keywords(entry, where=where, required=(), keys=_QUEUED_KEYS)
     script = keywords.pop("script", None)
+    created: str
     with _named(where):
         if script is None:
-            return stub.on_upload_entity_definitions(**keywords)
-        return stub.on_upload_entity_definitions(script, **keywords)
+            created = stub.on_upload_entity_definitions(**keywords)
+        else:
+            created = stub.on_upload_entity_definitions(script, **keywords)
+    return created
 
 
 @contextlib.contextmanager
@@ -128,22 +134,21 @@ def _named(where: str) -> Iterator[None]:
 
 
 def _upload_keywords(
-    upload: object, *, where: str, required: tuple[str, ...], forbidden: str | None = None
+    upload: object, *, where: str, required: tuple[str, ...], keys: Mapping[str, str]
 ) -> dict[str, Any]:
     if not isinstance(upload, dict):
         raise UsageError(
             f"{where} is {_json_kind(upload)}: give a JSON object such as "
             '{"uploadId": "u-1", "script": ["SUCCEEDED"]}.'
         )
-    allowed = [key for key in _UPLOAD_KEYS if key != forbidden]
     for key in upload:
-        if key not in allowed:
-            extra = " (the upload lives in the region of the call)" if key == forbidden else ""
-            raise UsageError(f"{where}: unknown key {key!r}{extra}: use {', '.join(allowed)}.")
+        if key not in keys:
+            extra = " (the upload lives in the region of the call)" if key in _UPLOAD_KEYS else ""
+            raise UsageError(f"{where}: unknown key {key!r}{extra}: use {', '.join(keys)}.")
     for key in required:
         if upload.get(key) is None:
             raise UsageError(f"{where}: {key} is missing: every upload needs {' and '.join(required)}.")
-    keywords = {_UPLOAD_KEYS[key]: value for key, value in upload.items()}
+    keywords = {keys[key]: value for key, value in upload.items()}
     if "created_date" in keywords:
         keywords["created_date"] = parse_created_date(keywords["created_date"], where=f"{where}: createdDate")
     script = keywords.get("script")

@@ -135,7 +135,7 @@ def test_same_bytes_as_the_stub_answers_in_process(thingsgraph_server: ThingsGra
     finally:
         connection.close()
     body = json.dumps({"uploadId": "u"}).encode()
-    headers = signed_headers(url + "/", body)
+    headers = {name.lower(): value for name, value in signed_headers(url + "/", body).items()}
     in_process = [twin.answer(wire_request("POST", url + "/", headers, body)).body for _ in range(3)]
     assert over_http == in_process
 
@@ -709,3 +709,23 @@ def test_fixture_stops_the_server_before_the_stubs_teardown_checks(pytester: pyt
     result = pytester.runpytest("-p", "no:randomly")
     result.assert_outcomes(passed=2, errors=1)
     result.stdout.fnmatch_lines(["*These uploads were not polled to the end of their scripts:*", "*'u': 0 of 2 items*"])
+
+
+def test_control_api_queued_answer_with_an_expected_request(thingsgraph_server: ThingsGraphServer) -> None:
+    url = thingsgraph_server.endpoint_url
+    queued = {"uploadId": "expecting", "script": ["SUCCEEDED"], "expected": {"deprecateExistingEntities": True}}
+    assert control(url, "POST", "/_thingsgraph/upload-entity-definitions", queued) == (200, {"uploadId": "expecting"})
+    error = {"__type": "ThrottlingException", "expected": {"deprecateExistingEntities": True}}
+    assert control(url, "POST", "/_thingsgraph/upload-entity-definitions", error) == (200, {"uploadId": None})
+    document = {"document": {"language": "GRAPHQL", "text": "type Lamp { on: Boolean }"}}
+    connection = connect(url)
+    try:
+        results = [call(connection, url, document, operation="UploadEntityDefinitions") for _ in range(2)]
+        call(connection, url, {"uploadId": "expecting"})
+    finally:
+        connection.close()
+    assert [status for status, _, _ in results] == [200, 400]
+    failures = thingsgraph_server.stub.failures()
+    assert len(failures) == 1
+    assert failures[0].count("deprecateExistingEntities") == 2  # both calls differed from what was expected
+    thingsgraph_server.stub.reset()
