@@ -20,6 +20,7 @@ from ._types import ResponseMembers, ScriptItem
 
 if TYPE_CHECKING:
     from ._patcher import ThingsGraphPatcher, mock_thingsgraph
+    from ._server import ThingsGraphServer
     from ._stub import Call, ThingsGraphStub
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "StubOptions",
     "ThingsGraphMock",
     "ThingsGraphPatcher",
+    "ThingsGraphServer",
     "ThingsGraphStub",
     "UploadStatus",
     "UsageError",
@@ -45,6 +47,7 @@ _LAZY = {
     "ThingsGraphPatcher": ("_patcher", "ThingsGraphPatcher"),
     "ThingsGraphMock": ("_patcher", "ThingsGraphPatcher"),  # its name in 0.1.0
     "mock_thingsgraph": ("_patcher", "mock_thingsgraph"),
+    "ThingsGraphServer": ("_server", "ThingsGraphServer"),
 }
 
 if TYPE_CHECKING:

@@ -102,6 +102,7 @@ def test_the_package_lists_exactly_its_public_names() -> None:
             "StubOptions",
             "ThingsGraphMock",
             "ThingsGraphPatcher",
+            "ThingsGraphServer",
             "ThingsGraphStub",
             "UploadStatus",
             "UsageError",

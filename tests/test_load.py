@@ -21,7 +21,12 @@ import pytest
 HEAVY = frozenset({"botocore", "boto3", "pydantic", "hypothesis", "responses"})
 #: The package modules that import botocore, pydantic or hypothesis: loaded on first use only.
 HEAVY_OWN = frozenset(
-    {"pytest_thingsgraph._botocore", "pytest_thingsgraph._stub", "pytest_thingsgraph._script"}
+    {
+        "pytest_thingsgraph._botocore",
+        "pytest_thingsgraph._stub",
+        "pytest_thingsgraph._script",
+        "pytest_thingsgraph._server",
+    }
     | {"pytest_thingsgraph.models", "pytest_thingsgraph.strategies"}
 )
 

@@ -1,0 +1,149 @@
+"""``thingsgraph-server`` (``python -m pytest_thingsgraph.server``): the stub as a standalone HTTP server.
+
+For suites that are not pytest (Node, Java, shell, docker-compose): start it, read the endpoint URL
+from the first line of its stdout, script it with ``--script FILE`` or the control API under
+``/_thingsgraph/``, run the tests against it, then stop it with SIGINT or SIGTERM. It prints the
+teardown report to stderr and exits 1 if the report has failures (unused scripts, invalid requests,
+unstubbed calls), 0 otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from types import FrameType
+
+from ._errors import UsageError
+from ._options import OPTION_HELP, StubOptions
+
+#: The stub's options that matter in a server process (the others concern in-process botocore clients).
+SERVER_OPTIONS = ("assert_all_consumed", "allow_invalid_requests", "validate_definitions")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="thingsgraph-server",
+        description="Serve a pytest-thingsgraph stub of AWS IoT Things Graph over HTTP. The first line on stdout "
+        "holds the endpoint URL; SIGINT or SIGTERM stops the server, prints the teardown report to stderr and "
+        "exits 1 if it has failures.",
+    )
+    parser.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1). Any non-loopback address prints a warning: "
+        "the control API has no authentication.",
+    )
+    parser.add_argument("--port", type=int, default=0, help="port to listen on; 0 (the default) picks a free one")
+    parser.add_argument(
+        "--script",
+        type=Path,
+        metavar="FILE",
+        help='JSON script file: {"uploads": [...], "uploadEntityDefinitions": [...]} (see the README)',
+    )
+    parser.add_argument(
+        "--timeout", type=float, default=10.0, help="seconds a silent connection is kept open (default 10)"
+    )
+    parser.add_argument(
+        "--max-body-bytes", type=int, default=8 * 1024 * 1024, help="larger request bodies get 413 (default 8 MiB)"
+    )
+    parser.add_argument(
+        "--log-requests", action="store_true", help="log each request's method, path and status to stderr"
+    )
+    defaults = StubOptions()
+    for name in SERVER_OPTIONS:
+        parser.add_argument(
+            f"--{name.replace('_', '-')}",
+            action=argparse.BooleanOptionalAction,
+            default=getattr(defaults, name),
+            help=OPTION_HELP[name],
+        )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the server until SIGINT or SIGTERM; return the exit status."""
+    arguments = _parser().parse_args(argv)
+    # imported here, after the arguments parse: --help stays quick
+    from ._server import ThingsGraphServer, apply_script, is_loopback, non_loopback_warning
+    from ._stub import ThingsGraphStub
+
+    try:
+        stub = ThingsGraphStub(StubOptions(**{name: getattr(arguments, name) for name in SERVER_OPTIONS}))
+        if arguments.script is not None:
+            apply_script(stub, _read_script(arguments.script), where=str(arguments.script))
+        server = ThingsGraphServer(
+            stub,
+            host=arguments.host,
+            port=arguments.port,
+            timeout=arguments.timeout,
+            max_body_bytes=arguments.max_body_bytes,
+        )
+    except UsageError as error:
+        print(f"thingsgraph-server: {error}", file=sys.stderr)
+        return 2
+    if arguments.log_requests:
+        import logging
+
+        logging.basicConfig(level=logging.INFO, format="thingsgraph-server: %(message)s", stream=sys.stderr)
+    stopping = threading.Event()
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    if not is_loopback(arguments.host):
+        print(f"WARNING: {non_loopback_warning(arguments.host)}", file=sys.stderr, flush=True)
+    try:
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # printed above, once
+            server.start()
+    except OSError as error:
+        print(f"thingsgraph-server: cannot listen on {arguments.host}:{arguments.port}: {error}", file=sys.stderr)
+        return 2
+    print(
+        f"thingsgraph-server listening on {server.endpoint_url} (control API: {server.endpoint_url}/_thingsgraph/)",
+        flush=True,
+    )
+    try:
+        while not stopping.wait(0.5):  # a bounded wait, so the signal handler runs promptly on every platform
+            pass
+    finally:
+        server.stop()
+    failures = stub.failures()
+    if failures:
+        print("\n\n".join(failures), file=sys.stderr, flush=True)
+        return 1
+    print(f"thingsgraph-server: stopped; {len(stub.calls)} calls answered, no failures.", file=sys.stderr, flush=True)
+    return 0
+
+
+def _read_script(path: Path) -> object:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise UsageError(f"--script {path}: cannot read it: {error.strerror}.") from None
+    except UnicodeDecodeError as error:
+        raise UsageError(f"--script {path}: not UTF-8 ({error.reason} at byte {error.start}).") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise UsageError(
+            f"--script {path}: not JSON: {error.msg} at line {error.lineno} column {error.colno}."
+        ) from None
+
+
+def run() -> None:
+    """The console script's entry point."""
+    raise SystemExit(main())
+
+
+if __name__ == "__main__":
+    run()
