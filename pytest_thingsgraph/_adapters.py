@@ -40,7 +40,10 @@ _undos: list[Undo] = []
 
 
 def _adapter_function(adapter: str, function: str) -> object:
-    return getattr(importlib.import_module(f"{__package__}.{adapter}"), function)
+    # looked up on each use: pytester's inner sessions drop the modules they imported, and an adapter
+    # imported afresh binds to the library imported afresh
+    name = f"{__package__}.{adapter}"
+    return getattr(sys.modules.get(name) or importlib.import_module(name), function)
 
 
 def _register_handlers(handlers_module: ModuleType) -> None:
@@ -58,15 +61,13 @@ class _Patch:
     def __init__(self, module_name: str) -> None:
         self.module_name = module_name
         self.adapter, self.function = PATCHES[module_name]
-        self._patch: Callable[[ModuleType], Undo] | None = None  # found on first use: it imports the library
 
     def __call__(self, module: ModuleType) -> None:
         with _lock:
             if not _holders:  # imported while nothing needs the adapters: left as it is
                 return
-            if self._patch is None:
-                self._patch = cast("Callable[[ModuleType], Undo]", _adapter_function(self.adapter, self.function))
-            _undos.append(self._patch(module))
+            patch = cast("Callable[[ModuleType], Undo]", _adapter_function(self.adapter, self.function))
+            _undos.append(patch(module))
 
 
 _PATCHERS = [_Patch(name) for name in PATCHES]
