@@ -30,7 +30,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from ._errors import ServiceError, StubError, UsageError
 from ._options import StubOptions
-from ._protocol import WireResponse, wire_request  # the one import of the wire protocol
+from ._protocol import wire_request  # the one import of the wire protocol
 from ._stub import Call, ThingsGraphStub
 
 logger = logging.getLogger("pytest_thingsgraph.server")
@@ -245,11 +245,6 @@ def _describe_json(value: object) -> str:
 # --- the wire -------------------------------------------------------------------------------------
 
 
-def wire_headers(response: WireResponse) -> dict[str, str]:
-    """The headers the service sends with a response (the same an in-process client is given)."""
-    return response.headers
-
-
 def is_loopback(host: str) -> bool:
     """Whether ``host`` names only this machine: ``localhost``, 127.0.0.0/8 or ``::1``."""
     if host.lower() in ("localhost", "localhost."):
@@ -374,7 +369,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         except StubError as error:  # already in the stub's report; 501 is retried by no SDK
             self._send_json(HTTPStatus.NOT_IMPLEMENTED, {"__type": "StubError", "message": str(error)})
             return
-        self._write(response.status_code, wire_headers(response), response.body)
+        self._write(response.status_code, response.headers, response.body)  # as in-process clients get
 
     def _read_body(self) -> bytes:
         limit = self.server.owner.max_body_bytes
