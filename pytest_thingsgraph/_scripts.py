@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from ._errors import ServiceError, UsageError
-from ._protocol import Reply, describe, error_reply, ok_reply
+from ._protocol import ReadOnlyDict, Reply, describe, encode, error_reply, freeze, ok_reply
 from ._service import (
     CREATED_DATE_END,
     CREATED_DATE_MIN,
@@ -109,16 +109,11 @@ def prepare_upload(upload_id: str, script: object, *, where: str, **keywords: An
     if not items:
         raise UsageError(f"{where}: script is empty: give at least one item, such as ['SUCCEEDED'].")
     defaults, model = _defaults(upload_id, where, keywords)
-    # A bare status is the defaults' response with that status: already valid, so it skips pydantic,
-    # and each status of the script is encoded once.
-    template = _wire_document(model)
-    statuses: dict[str, PreparedItem] = {}
+    statuses = _StatusItems(_wire_document(model))
     prepared = []
     for number, item in enumerate(items):
         if type(item) is str and item in UPLOAD_STATUSES:
-            if item not in statuses:
-                statuses[item] = _status_item(item, template)
-            prepared.append(statuses[item])
+            prepared.append(statuses.get(item))
         else:
             prepared.append(prepare_item(f"{where}: script item {number}", item, defaults))
     _check_order(where, tuple(prepared))
@@ -145,13 +140,45 @@ def _defaults(
     return fields, model
 
 
-def _status_item(status: str, template: Mapping[str, Any]) -> PreparedItem:
-    """A bare status item: the defaults' wire document with that status (``failure_reason=`` fills FAILED only)."""
-    document = dict(template)
-    document["uploadStatus"] = status
-    if status != "FAILED":
-        document.pop("failureReason", None)
-    return PreparedItem(status, ok_reply(document), status)
+class _StatusItems:
+    """The bare status items of one script, each made once: the defaults' response with that status.
+
+    The defaults are already validated, so no item needs pydantic. Two documents of the same
+    members (``failure_reason=`` fills FAILED ones only) differ in the status alone, so the
+    second one's body is the first one's with the status swapped: in compact JSON a quote
+    outside a string is never escaped, so ``"uploadStatus":"X"`` can only be that member.
+    """
+
+    __slots__ = ("_bodies", "_items", "_template")
+
+    def __init__(self, template: Mapping[str, Any]) -> None:
+        self._template: Mapping[str, Any] = freeze(template)
+        self._items: dict[str, PreparedItem] = {}
+        self._bodies: dict[bool, tuple[str, bytes]] = {}  # with failureReason or not -> a status and its body
+
+    def get(self, status: str) -> PreparedItem:
+        item = self._items.get(status)
+        if item is None:
+            item = self._items[status] = self._make(status)
+        return item
+
+    def _make(self, status: str) -> PreparedItem:
+        document = ReadOnlyDict(self._template)  # a copy: its nested values are read-only already
+        dict.__setitem__(document, "uploadStatus", status)
+        if status != "FAILED":
+            dict.pop(document, "failureReason", None)
+        shape = "failureReason" in document
+        known = self._bodies.get(shape)
+        if known is None:
+            body = encode(document)
+            self._bodies[shape] = (status, body)
+        else:
+            body = known[1].replace(_status_member(known[0]), _status_member(status), 1)
+        return PreparedItem(status, Reply(200, document, body), status)
+
+
+def _status_member(status: str) -> bytes:
+    return b'"uploadStatus":"' + status.encode() + b'"'
 
 
 def prepare_item(where: str, item: object, defaults: Mapping[str, Any]) -> PreparedItem:
