@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import ConfigDict, TypeAdapter, ValidationError
 
 from ._errors import ServiceError, UsageError
 from ._protocol import ReadOnlyDict, Reply, describe, encode, error_reply, freeze, ok_reply
@@ -24,7 +24,7 @@ from ._service import (
     TERMINAL_STATUSES,
     UPLOAD_STATUSES,
 )
-from .models import GetUploadStatusResponse
+from .models import GetUploadStatusResponse, UploadId
 
 #: The keyword of ``add_upload`` that sets each response member.
 KEYWORDS = {
@@ -108,8 +108,8 @@ def prepare_upload(upload_id: str, script: object, *, where: str, **keywords: An
     items = tuple(script)
     if not items:
         raise UsageError(f"{where}: script is empty: give at least one item, such as ['SUCCEEDED'].")
-    defaults, model = _defaults(upload_id, where, keywords)
-    statuses = _StatusItems(_wire_document(model))
+    defaults, template = _defaults(upload_id, where, keywords)
+    statuses = _StatusItems(template)
     prepared = []
     for number, item in enumerate(items):
         if type(item) is str and item in UPLOAD_STATUSES:
@@ -125,19 +125,33 @@ def prepare_error(error: ServiceError) -> PreparedItem:
     return PreparedItem(error, error_reply(error.code, error.message, error.status_code), None)
 
 
-def _defaults(
-    upload_id: str, where: str, keywords: Mapping[str, Any]
-) -> tuple[dict[str, Any], GetUploadStatusResponse]:
-    """The members every response of one upload starts from (``None`` leaves a member out), and their model."""
+def _defaults(upload_id: str, where: str, keywords: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The members every response of one upload starts from (``None`` leaves a member out), and their wire
+    document, with ``uploadStatus`` ``IN_PROGRESS``."""
     fields = {_MEMBER_OF_KEYWORD[name]: value for name, value in keywords.items() if value is not None}
     fields["uploadId"] = upload_id
     if "createdDate" not in fields:
         now = dt.datetime.now(dt.timezone.utc)
-        fields["createdDate"] = now.replace(microsecond=now.microsecond // 1000 * 1000)
+        created = fields["createdDate"] = now.replace(microsecond=now.microsecond // 1000 * 1000)
+        if len(fields) == 2 and _is_valid_upload_id(upload_id):  # no keyword: the ID is all there is to check
+            return fields, {"uploadId": upload_id, "uploadStatus": "IN_PROGRESS", "createdDate": _seconds(created)}
     if isinstance(fields.get("failureReason"), tuple):
         fields["failureReason"] = list(fields["failureReason"])
     model = _validate(where, {**fields, "uploadStatus": "IN_PROGRESS"}, names=KEYWORDS)
-    return fields, model
+    return fields, _wire_document(model)
+
+
+#: ``uploadId`` as the response model checks it.
+_UPLOAD_ID: TypeAdapter[str] = TypeAdapter(UploadId, config=ConfigDict(strict=True))
+
+
+def _is_valid_upload_id(upload_id: object) -> bool:
+    """Whether the response model takes ``upload_id`` (if not, validating the model says why)."""
+    try:
+        _UPLOAD_ID.validate_python(upload_id)
+    except ValidationError:
+        return False
+    return isinstance(upload_id, str) and not _has_lone_surrogate(upload_id)
 
 
 class _StatusItems:
@@ -291,5 +305,10 @@ def _has_lone_surrogate(text: str) -> bool:
 
 def _wire_document(model: GetUploadStatusResponse) -> dict[str, Any]:
     document = model.model_dump(exclude_none=True)
-    document["createdDate"] = (model.createdDate - CREATED_DATE_MIN).total_seconds()
+    document["createdDate"] = _seconds(model.createdDate)
     return document
+
+
+def _seconds(created_date: dt.datetime) -> float:
+    """``createdDate`` on the wire: epoch seconds, as botocore reads it."""
+    return (created_date - CREATED_DATE_MIN).total_seconds()

@@ -153,6 +153,26 @@ def test_a_bare_status_answers_what_the_same_status_as_a_dict_answers(
     assert [call.response.get("failureReason") for call in calls[0::2]] == [None, None, failure_reason, failure_reason]
 
 
+def test_an_upload_without_keywords_answers_what_the_same_members_given_as_keywords_answer(
+    thingsgraph_stub: ThingsGraphStub,
+) -> None:
+    thingsgraph_stub.add_upload("plain", ["IN_PROGRESS", "SUCCEEDED"])
+    client = make_client()
+    plain = [client.get_upload_status(uploadId="plain") for _ in range(2)]
+    created = plain[0]["createdDate"]  # the default: now, to the millisecond
+    thingsgraph_stub.add_upload("given", ["IN_PROGRESS", "SUCCEEDED"], created_date=created)
+
+    given = [client.get_upload_status(uploadId="given") for _ in range(2)]
+
+    def members(answer: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in answer.items() if k not in ("uploadId", "ResponseMetadata")}
+
+    assert [members(answer) for answer in plain] == [members(answer) for answer in given]
+    calls = thingsgraph_stub.calls
+    assert [list(call.response) for call in calls[:2]] == [list(call.response) for call in calls[2:]]
+    assert [call.response["createdDate"] for call in calls[:2]] == [call.response["createdDate"] for call in calls[2:]]
+
+
 def test_reset_forgets_scripts_calls_and_problems(thingsgraph_stub: ThingsGraphStub) -> None:
     thingsgraph_stub.add_upload("u", ["IN_PROGRESS", "SUCCEEDED"])
     client = make_client()
