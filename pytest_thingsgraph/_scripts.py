@@ -13,10 +13,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import ConfigDict, TypeAdapter, ValidationError
 
 from ._errors import ServiceError, UsageError
-from ._protocol import Reply, describe, error_reply, ok_reply
+from ._protocol import ReadOnlyDict, Reply, describe, encode, error_reply, freeze, ok_reply
 from ._service import (
     CREATED_DATE_END,
     CREATED_DATE_MIN,
@@ -24,7 +24,7 @@ from ._service import (
     TERMINAL_STATUSES,
     UPLOAD_STATUSES,
 )
-from .models import GetUploadStatusResponse
+from .models import GetUploadStatusResponse, UploadId
 
 #: The keyword of ``add_upload`` that sets each response member.
 KEYWORDS = {
@@ -108,17 +108,12 @@ def prepare_upload(upload_id: str, script: object, *, where: str, **keywords: An
     items = tuple(script)
     if not items:
         raise UsageError(f"{where}: script is empty: give at least one item, such as ['SUCCEEDED'].")
-    defaults, model = _defaults(upload_id, where, keywords)
-    # A bare status is the defaults' response with that status: already valid, so it skips pydantic,
-    # and each status of the script is encoded once.
-    template = _wire_document(model)
-    statuses: dict[str, PreparedItem] = {}
+    defaults, template = _defaults(upload_id, where, keywords)
+    statuses = _StatusItems(template)
     prepared = []
     for number, item in enumerate(items):
         if type(item) is str and item in UPLOAD_STATUSES:
-            if item not in statuses:
-                statuses[item] = _status_item(item, template)
-            prepared.append(statuses[item])
+            prepared.append(statuses.get(item))
         else:
             prepared.append(prepare_item(f"{where}: script item {number}", item, defaults))
     _check_order(where, tuple(prepared))
@@ -130,28 +125,74 @@ def prepare_error(error: ServiceError) -> PreparedItem:
     return PreparedItem(error, error_reply(error.code, error.message, error.status_code), None)
 
 
-def _defaults(
-    upload_id: str, where: str, keywords: Mapping[str, Any]
-) -> tuple[dict[str, Any], GetUploadStatusResponse]:
-    """The members every response of one upload starts from (``None`` leaves a member out), and their model."""
+def _defaults(upload_id: str, where: str, keywords: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The members every response of one upload starts from (``None`` leaves a member out), and their wire
+    document, with ``uploadStatus`` ``IN_PROGRESS``."""
     fields = {_MEMBER_OF_KEYWORD[name]: value for name, value in keywords.items() if value is not None}
     fields["uploadId"] = upload_id
     if "createdDate" not in fields:
         now = dt.datetime.now(dt.timezone.utc)
-        fields["createdDate"] = now.replace(microsecond=now.microsecond // 1000 * 1000)
+        created = fields["createdDate"] = now.replace(microsecond=now.microsecond // 1000 * 1000)
+        if len(fields) == 2 and _is_valid_upload_id(upload_id):  # no keyword: the ID is all there is to check
+            return fields, {"uploadId": upload_id, "uploadStatus": "IN_PROGRESS", "createdDate": _seconds(created)}
     if isinstance(fields.get("failureReason"), tuple):
         fields["failureReason"] = list(fields["failureReason"])
     model = _validate(where, {**fields, "uploadStatus": "IN_PROGRESS"}, names=KEYWORDS)
-    return fields, model
+    return fields, _wire_document(model)
 
 
-def _status_item(status: str, template: Mapping[str, Any]) -> PreparedItem:
-    """A bare status item: the defaults' wire document with that status (``failure_reason=`` fills FAILED only)."""
-    document = dict(template)
-    document["uploadStatus"] = status
-    if status != "FAILED":
-        document.pop("failureReason", None)
-    return PreparedItem(status, ok_reply(document), status)
+#: ``uploadId`` as the response model checks it.
+_UPLOAD_ID: TypeAdapter[str] = TypeAdapter(UploadId, config=ConfigDict(strict=True))
+
+
+def _is_valid_upload_id(upload_id: object) -> bool:
+    """Whether the response model takes ``upload_id`` (if not, validating the model says why)."""
+    try:
+        _UPLOAD_ID.validate_python(upload_id)
+    except ValidationError:
+        return False
+    return isinstance(upload_id, str) and not _has_lone_surrogate(upload_id)
+
+
+class _StatusItems:
+    """The bare status items of one script, each made once: the defaults' response with that status.
+
+    The defaults are already validated, so no item needs pydantic. Two documents of the same
+    members (``failure_reason=`` fills FAILED ones only) differ in the status alone, so the
+    second one's body is the first one's with the status swapped: in compact JSON a quote
+    outside a string is never escaped, so ``"uploadStatus":"X"`` can only be that member.
+    """
+
+    __slots__ = ("_bodies", "_items", "_template")
+
+    def __init__(self, template: Mapping[str, Any]) -> None:
+        self._template: Mapping[str, Any] = freeze(template)
+        self._items: dict[str, PreparedItem] = {}
+        self._bodies: dict[bool, tuple[str, bytes]] = {}  # with failureReason or not -> a status and its body
+
+    def get(self, status: str) -> PreparedItem:
+        item = self._items.get(status)
+        if item is None:
+            item = self._items[status] = self._make(status)
+        return item
+
+    def _make(self, status: str) -> PreparedItem:
+        document = ReadOnlyDict(self._template)  # a copy: its nested values are read-only already
+        dict.__setitem__(document, "uploadStatus", status)
+        if status != "FAILED":
+            dict.pop(document, "failureReason", None)
+        shape = "failureReason" in document
+        known = self._bodies.get(shape)
+        if known is None:
+            body = encode(document)
+            self._bodies[shape] = (status, body)
+        else:
+            body = known[1].replace(_status_member(known[0]), _status_member(status), 1)
+        return PreparedItem(status, Reply(200, document, body), status)
+
+
+def _status_member(status: str) -> bytes:
+    return b'"uploadStatus":"' + status.encode() + b'"'
 
 
 def prepare_item(where: str, item: object, defaults: Mapping[str, Any]) -> PreparedItem:
@@ -264,5 +305,10 @@ def _has_lone_surrogate(text: str) -> bool:
 
 def _wire_document(model: GetUploadStatusResponse) -> dict[str, Any]:
     document = model.model_dump(exclude_none=True)
-    document["createdDate"] = (model.createdDate - CREATED_DATE_MIN).total_seconds()
+    document["createdDate"] = _seconds(model.createdDate)
     return document
+
+
+def _seconds(created_date: dt.datetime) -> float:
+    """``createdDate`` on the wire: epoch seconds, as botocore reads it."""
+    return (created_date - CREATED_DATE_MIN).total_seconds()

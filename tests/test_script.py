@@ -138,15 +138,39 @@ def test_a_bare_status_answers_what_the_same_status_as_a_dict_answers(
     thingsgraph_stub.add_upload("dict", [{"uploadStatus": status} for status in statuses], **keywords)
     client = make_client()
 
-    for _ in statuses:
-        client.get_upload_status(uploadId="bare")
-        client.get_upload_status(uploadId="dict")
+    answers = [
+        [{k: v for k, v in client.get_upload_status(uploadId=u).items() if k not in ("uploadId", "ResponseMetadata")}
+         for u in ("bare", "dict")]
+        for _ in statuses
+    ]  # fmt: skip
 
+    assert [bare for bare, _ in answers] == [as_dict for _, as_dict in answers]  # the bodies, as botocore read them
+    assert [bare["uploadStatus"] for bare, _ in answers] == statuses
     calls = thingsgraph_stub.calls
     bare = [list(call.response.items()) for call in calls[0::2]]
     as_dicts = [[(k, "bare" if k == "uploadId" else v) for k, v in call.response.items()] for call in calls[1::2]]
     assert bare == as_dicts  # the same members, values and order on the wire
     assert [call.response.get("failureReason") for call in calls[0::2]] == [None, None, failure_reason, failure_reason]
+
+
+def test_an_upload_without_keywords_answers_what_the_same_members_given_as_keywords_answer(
+    thingsgraph_stub: ThingsGraphStub,
+) -> None:
+    thingsgraph_stub.add_upload("plain", ["IN_PROGRESS", "SUCCEEDED"])
+    client = make_client()
+    plain = [client.get_upload_status(uploadId="plain") for _ in range(2)]
+    created = plain[0]["createdDate"]  # the default: now, to the millisecond
+    thingsgraph_stub.add_upload("given", ["IN_PROGRESS", "SUCCEEDED"], created_date=created)
+
+    given = [client.get_upload_status(uploadId="given") for _ in range(2)]
+
+    def members(answer: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in answer.items() if k not in ("uploadId", "ResponseMetadata")}
+
+    assert [members(answer) for answer in plain] == [members(answer) for answer in given]
+    calls = thingsgraph_stub.calls
+    assert [list(call.response) for call in calls[:2]] == [list(call.response) for call in calls[2:]]
+    assert [call.response["createdDate"] for call in calls[:2]] == [call.response["createdDate"] for call in calls[2:]]
 
 
 def test_reset_forgets_scripts_calls_and_problems(thingsgraph_stub: ThingsGraphStub) -> None:
