@@ -18,6 +18,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from . import _sigv4
+from ._rejection import Rejection
 from ._service import (
     CONTENT_TYPE,
     DEFINITION_DOCUMENT_MEMBERS,
@@ -77,21 +79,6 @@ class Reply:
     @property
     def error_code(self) -> str | None:
         return self.document.get("__type") if self.status_code >= 400 else None
-
-
-@dataclass(frozen=True, slots=True)
-class Rejection:
-    """Why the service refuses a request."""
-
-    error_code: str
-    message: str
-    status_code: int = 400
-    #: What the service made of the request before refusing it, for the record.
-    operation: str | None = None
-    document: Mapping[str, Any] | None = None
-
-    def reply(self) -> Reply:
-        return error_reply(self.error_code, self.message, self.status_code)
 
 
 @dataclass(frozen=True, slots=True)
@@ -431,6 +418,11 @@ def _read_only_like(value: dict[str, Any] | list[Any] | tuple[Any, ...]) -> Read
     return ReadOnlyDict() if isinstance(value, dict) else ReadOnlyList()
 
 
+def rejection_reply(rejection: Rejection) -> Reply:
+    """The service's error answer to a refused request."""
+    return error_reply(rejection.error_code, rejection.message, rejection.status_code)
+
+
 def error_reply(code: str, message: str, status_code: int) -> Reply:
     """The JSON 1.1 error body botocore reads: ``__type`` and ``message``."""
     document = freeze({"__type": code, "message": message})
@@ -458,7 +450,3 @@ def describe_json(value: object, limit: int = 60) -> str:
     except RecursionError:  # the encoder nests deeper than the decoder that read it
         return "<a value nested too deeply to show>"
     return text if len(text) <= limit else f"{text[: limit - 1]}…"
-
-
-# last: _sigv4 imports Rejection from here, so this module must define it before _sigv4 runs
-from . import _sigv4  # noqa: E402

@@ -46,7 +46,7 @@ from collections.abc import Mapping
 from urllib.parse import parse_qsl
 
 from ._endpoints import things_graph_region
-from ._protocol import Rejection
+from ._rejection import Rejection
 from ._service import SERVICE_NAME
 
 ALGORITHM = "AWS4-HMAC-SHA256"

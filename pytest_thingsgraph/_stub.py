@@ -14,7 +14,8 @@ from . import _adapters, _graphql, _registry
 from ._errors import ServiceError, StubError, UsageError
 from ._operations import DEFAULT_SCRIPT, QueuedError, QueuedUpload, Service, Unanswerable
 from ._options import StubOptions
-from ._protocol import Rejection, Reply, WireRequest, WireResponse, describe, parse
+from ._protocol import Reply, WireRequest, WireResponse, describe, parse, rejection_reply
+from ._rejection import Rejection
 from ._report import Problems, report
 from ._scripts import Upload, prepare_error, prepare_upload
 from ._service import (
@@ -244,7 +245,7 @@ class ThingsGraphStub:
                     f"request {number} ({parsed.operation or 'unknown operation'}{in_region}): "
                     f"{parsed.error_code}: {parsed.message}"
                 )
-                return self._record(parsed.operation, None, request.region, parsed.document, parsed.reply())
+                return self._record(parsed.operation, None, request.region, parsed.document, rejection_reply(parsed))
             operation = parsed.operation
             upload_id: str | None
             try:

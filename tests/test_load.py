@@ -129,3 +129,37 @@ def test_blocked_plugin_is_not_loaded(tmp_path: Path, autoload: bool) -> None:
     assert report["plugin"] is None
     assert not report["ini_registered"]
     assert not any(name.partition(".")[0] == "pytest_thingsgraph" for name in report["modules"])
+
+
+def test_the_package_has_no_import_cycle() -> None:
+    """Each module's imports of the package's own modules, at run time (not under TYPE_CHECKING), form no cycle."""
+    import ast
+
+    import pytest_thingsgraph
+
+    package = Path(pytest_thingsgraph.__file__).parent
+    graph: dict[str, set[str]] = {}
+
+    def imports(nodes: list[ast.stmt], found: set[str]) -> None:
+        for node in nodes:
+            if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+                continue
+            if isinstance(node, ast.ImportFrom) and node.level == 1:
+                found.update([node.module.split(".")[0]] if node.module else [alias.name for alias in node.names])
+            imports([child for child in ast.iter_child_nodes(node) if isinstance(child, ast.stmt)], found)
+
+    for path in package.glob("*.py"):
+        graph[path.stem] = set()
+        imports(ast.parse(path.read_text()).body, graph[path.stem])
+    assert "_botocore" in graph["_requests"] or graph["_protocol"] >= {"_sigv4", "_rejection"}  # the walk sees imports
+
+    def cycle_from(module: str, path: list[str]) -> list[str] | None:
+        for imported in sorted(graph.get(module, ())):
+            if imported in path:
+                return [*path[path.index(imported) :], imported]
+            found = cycle_from(imported, [*path, imported])
+            if found:
+                return found
+        return None
+
+    assert [cycle for module in sorted(graph) if (cycle := cycle_from(module, [module]))] == []

@@ -16,7 +16,7 @@ from botocore.credentials import Credentials
 from requests_aws4auth import AWS4Auth
 
 from pytest_thingsgraph import mock_thingsgraph
-from pytest_thingsgraph._protocol import Rejection
+from pytest_thingsgraph._rejection import Rejection
 from pytest_thingsgraph._sigv4 import check_signature, scope_region
 
 KEY = "AKIDSIGNATURETEST000"
