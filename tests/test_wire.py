@@ -188,3 +188,18 @@ def test_config_parameter_validation_off_still_reaches_the_stub(thingsgraph_stub
         ({"uploadId": "u"}, 200),
         ({"uploadId": ""}, 400),
     ]
+
+
+def test_a_plain_dict_of_headers_is_read_whatever_its_case() -> None:
+    from pytest_thingsgraph._protocol import wire_request
+
+    headers = {
+        "X-Amz-Target": "IotThingsGraphFrontEndService.GetUploadStatus",
+        "CONTENT-TYPE": "application/x-amz-json-1.1",
+    }
+    request = wire_request("POST", "https://iotthingsgraph.us-east-1.amazonaws.com/", headers, b"{}")
+
+    assert request.headers == {
+        "x-amz-target": "IotThingsGraphFrontEndService.GetUploadStatus",
+        "content-type": "application/x-amz-json-1.1",
+    }
