@@ -17,6 +17,8 @@ os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
 # Modest example counts for CI; HYPOTHESIS_PROFILE=soak (or --hypothesis-profile=soak) runs 10x.
 settings.register_profile("ci", max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("soak", max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# tox -e mutation runs the suite once per mutant: a fifth of the CI examples
+settings.register_profile("mutation", max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 pytest_plugins = ["pytester"]

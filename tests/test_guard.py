@@ -377,6 +377,29 @@ def test_a_loopback_endpoint_is_not_blocked(monkeypatch: pytest.MonkeyPatch, loc
     assert response["uploadStatus"] == "SUCCEEDED"
 
 
+@pytest.mark.parametrize("local_port", ["127.0.0.1"], indirect=True)
+def test_a_name_under_localhost_is_not_blocked(monkeypatch: pytest.MonkeyPatch, local_port: int) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "example-secret")
+    monkeypatch.setattr(socket, "getaddrinfo", _localhost_names(socket.getaddrinfo))
+    client = fresh_client(endpoint_url=f"http://things.localhost:{local_port}")
+
+    response = client.get_upload_status(uploadId="u")
+
+    assert response["uploadStatus"] == "SUCCEEDED"
+
+
+def _localhost_names(getaddrinfo: Any) -> Any:
+    """``*.localhost`` resolved to 127.0.0.1, as RFC 6761 has it (not every resolver does)."""
+
+    def lookup(host: Any, port: Any, family: int = 0, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(host, str) and host.endswith(".localhost"):
+            host = "127.0.0.1"
+        return getaddrinfo(host, port, socket.AF_INET, *args, **kwargs)
+
+    return lookup
+
+
 def _ipv4_only(getaddrinfo: Any) -> Any:
     """``localhost`` resolved to 127.0.0.1 only, where the server listens."""
 

@@ -14,7 +14,7 @@ from hypothesis.errors import InvalidArgument, Unsatisfiable
 from requests_aws4auth import AWS4Auth
 
 import pytest_thingsgraph
-from pytest_thingsgraph import Call, ServiceError, ThingsGraphStub, UsageError, mock_thingsgraph, strategies
+from pytest_thingsgraph import Call, ServiceError, StubError, ThingsGraphStub, UsageError, mock_thingsgraph, strategies
 from pytest_thingsgraph.strategies import get_upload_status_responses, upload_ids
 
 UTC = dt.timezone.utc
@@ -201,6 +201,19 @@ def test_queued_answers_left_untaken_pass_without_assert_all_consumed() -> None:
 
     # with the option on, the same block fails: test_queued_answers_nobody_took_fail_at_exit
     assert stub.failures() == []
+
+
+def test_an_upload_a_call_took_from_the_queue_must_be_polled_to_its_end() -> None:
+    with pytest.raises(StubError) as caught, mock_thingsgraph() as stub:
+        stub.on_upload_entity_definitions(["IN_PROGRESS", "SUCCEEDED"], upload_id="taken")
+        assert upload_definitions("type A {}")["uploadId"] == "taken"
+
+    assert str(caught.value) == (
+        "These uploads were not polled to the end of their scripts:\n"
+        "- 'taken': 0 of 2 items served; not served: 'IN_PROGRESS', 'SUCCEEDED'\n"
+        "Poll them to the end or shorten their scripts; if some items are optional, set assert_all_consumed=False "
+        "(see 'Options and teardown' in the README of pytest-thingsgraph)"
+    )
 
 
 def test_reset_empties_the_queue(thingsgraph_stub: ThingsGraphStub) -> None:

@@ -76,6 +76,28 @@ def test_a_failing_test_shows_its_calls_one_line_each(pytester: pytest.Pytester)
     assert result.stdout.str().count(" Things Graph calls ") == 1
 
 
+def test_a_call_the_service_could_not_place_shows_what_is_unknown(pytester: pytest.Pytester) -> None:
+    result = run_inner(
+        pytester,
+        """
+        import requests
+        from requests_aws4auth import AWS4Auth
+
+        @pytest.mark.thingsgraph_stub(allow_invalid_requests=True)
+        def test_bogus(thingsgraph_stub):
+            auth = AWS4Auth("AKIDEXAMPLE", "example-secret", "eu-west-1", "iotthingsgraph")
+            headers = {"X-Amz-Target": "Bogus", "Content-Type": "application/x-amz-json-1.1"}
+            url = "https://iotthingsgraph.eu-west-1.amazonaws.com/"
+            assert requests.post(url, data=b"{}", headers=headers, auth=auth, timeout=5).status_code == 400
+            assert False
+        """,
+    )
+
+    result.assert_outcomes(failed=1)
+    # no operation and no upload: '?' and '-' stand in for them
+    assert section(result, "_ test_bogus _") == ["   1 ? - eu-west-1 400 UnknownOperationException"]
+
+
 def test_a_teardown_failure_shows_the_calls_too(pytester: pytest.Pytester) -> None:
     result = run_inner(
         pytester,
@@ -124,6 +146,12 @@ def test_a_passing_test_adds_no_section(pytester: pytest.Pytester) -> None:
             [f"{n:>4} GetUploadStatus 'u' us-east-1 200 IN_PROGRESS" for n in range(1, 21)]
             + ["... 1 call left out ..."]
             + [f"{n:>4} GetUploadStatus 'u' us-east-1 200 IN_PROGRESS" for n in range(22, 52)],
+        ),
+        (
+            52,
+            [f"{n:>4} GetUploadStatus 'u' us-east-1 200 IN_PROGRESS" for n in range(1, 21)]
+            + ["... 2 calls left out ..."]
+            + [f"{n:>4} GetUploadStatus 'u' us-east-1 200 IN_PROGRESS" for n in range(23, 53)],
         ),
         (
             100,
