@@ -16,12 +16,12 @@ from ._errors import ServiceError, StubError, UsageError
 from ._options import StubOptions
 from ._registry import active_stub
 from ._service import UploadStatus
-from ._types import ResponseMembers, ScriptItem
 
 if TYPE_CHECKING:
     from ._patcher import ThingsGraphPatcher, mock_thingsgraph
     from ._server import ThingsGraphServer
     from ._stub import Call, ThingsGraphStub
+    from ._types import ResponseMembers, ScriptItem
 
 __all__ = [
     "Call",
@@ -40,8 +40,10 @@ __all__ = [
     "mock_thingsgraph",
 ]
 
-#: Names that import pydantic, loaded on first use only: name -> (module, attribute).
+#: Names that import pydantic (or typing_extensions), loaded on first use only: name -> (module, attribute).
 _LAZY = {
+    "ResponseMembers": ("_types", "ResponseMembers"),
+    "ScriptItem": ("_types", "ScriptItem"),
     "Call": ("_stub", "Call"),
     "ThingsGraphStub": ("_stub", "ThingsGraphStub"),
     "ThingsGraphPatcher": ("_patcher", "ThingsGraphPatcher"),

@@ -14,6 +14,7 @@ aiobotocore as an awaitable.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Generator
 from contextvars import ContextVar
@@ -141,6 +142,7 @@ class _EndpointTime:
 _ENDPOINT_TIME = _EndpointTime()
 
 
+@functools.cache  # one wrapper per original: each stub's start patches in the same function
 def _instant_acquire(original: Callable[..., Any]) -> Callable[..., Any]:
     def acquire(self: Any, *args: Any, **kwargs: Any) -> Any:
         if in_instant_call():

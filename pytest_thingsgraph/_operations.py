@@ -58,8 +58,9 @@ class Service:
     queue: deque[QueuedUpload | QueuedError] = field(default_factory=deque)
 
     def knows(self, upload_id: str) -> bool:
-        return upload_id in self.uploads or any(
-            isinstance(entry, QueuedUpload) and entry.upload.upload_id == upload_id for entry in self.queue
+        return upload_id in self.uploads or (
+            bool(self.queue)
+            and any(isinstance(entry, QueuedUpload) and entry.upload.upload_id == upload_id for entry in self.queue)
         )
 
     def get_upload_status(self, request: ParsedRequest, region: str | None, number: int) -> tuple[Reply, str]:

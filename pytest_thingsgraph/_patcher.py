@@ -157,4 +157,7 @@ def mock_thingsgraph(**options: bool) -> ThingsGraphPatcher:
     teardown checks run and a failure raises :class:`StubError`, unless the
     block is already raising. While it runs, :func:`active_stub` returns the stub.
     """
-    return ThingsGraphPatcher(merge_options(StubOptions(), options, source="mock_thingsgraph()"))
+    return ThingsGraphPatcher(merge_options(_DEFAULT_OPTIONS, options, source="mock_thingsgraph()"))
+
+
+_DEFAULT_OPTIONS = StubOptions()  # frozen: one for every mock_thingsgraph()

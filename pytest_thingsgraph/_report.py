@@ -38,8 +38,8 @@ def report(service: Service, problems: Problems, *, check_consumed: bool) -> lis
                 "Make the calls or queue fewer answers; if some are optional, set assert_all_consumed=False " + _SEE,
             )
         )
-    unconsumed = [upload for upload in service.uploads.values() if upload.unconsumed()]
-    if consumed and unconsumed:
+    unconsumed = [upload for upload in service.uploads.values() if upload.unconsumed()] if consumed else []
+    if unconsumed:
         sections.append(
             _section(
                 "These uploads were not polled to the end of their scripts:",

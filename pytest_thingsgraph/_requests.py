@@ -15,6 +15,7 @@ used, so a test's own ``responses`` mocks keep their URLs.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from types import ModuleType
@@ -44,6 +45,7 @@ def patch_session(sessions_module: ModuleType) -> Undo:
     return patch_method(sessions_module.Session, "get_adapter", _stubbing_get_adapter)
 
 
+@functools.cache  # one wrapper per original: each stub's start patches in the same function
 def _stubbing_get_adapter(original: Callable[..., requests.adapters.BaseAdapter]) -> Callable[..., Any]:
     def get_adapter(self: Any, url: str) -> requests.adapters.BaseAdapter:
         adapter = original(self, url)

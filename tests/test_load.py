@@ -163,3 +163,14 @@ def test_the_package_has_no_import_cycle() -> None:
         return None
 
     assert [cycle for module in sorted(graph) if (cycle := cycle_from(module, [module]))] == []
+
+
+def test_plugin_adds_no_import_of_typing_extensions(tmp_path: Path) -> None:
+    # The public type names (ScriptItem, ResponseMembers) need typing_extensions: they load on first use.
+    loaded = collect(tmp_path, "-p", "thingsgraph", autoload=False)
+    without = collect(tmp_path, autoload=False)
+
+    added = set(loaded["modules"]) - set(without["modules"])
+    assert "pytest_thingsgraph.plugin" in added
+    assert {name for name in added if name.partition(".")[0] == "typing_extensions"} == set()
+    assert "pytest_thingsgraph._types" not in added
