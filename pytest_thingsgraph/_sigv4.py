@@ -91,7 +91,9 @@ def check_signature(method: str, url: str, headers: Mapping[str, str], now: floa
     if authorization is not None:
         if presigned and "X-Amz-Algorithm" in dict(parse_qsl(query, keep_blank_values=True)):
             return _invalid("Found both 'X-Amz-Algorithm' as a query-string param and 'Authorization' as HTTP header.")
-        return _check_header(authorization, headers.get("x-amz-date"), url, now)
+        # the service's clock to the second, as X-Amz-Date is: a client polling within one second sends the
+        # same header again, and the check is a pure function of these four
+        return _check_header(authorization, headers.get("x-amz-date"), url, int(now))
     if presigned:
         parameters = dict(parse_qsl(query, keep_blank_values=True))
         if any(name in parameters for name in _QUERY_PARAMETERS):
@@ -99,7 +101,8 @@ def check_signature(method: str, url: str, headers: Mapping[str, str], now: floa
     return MISSING_TOKEN
 
 
-def _check_header(authorization: str, date: str | None, url: str, now: float) -> Rejection | None:
+@functools.lru_cache(maxsize=1024)
+def _check_header(authorization: str, date: str | None, url: str, now: int) -> Rejection | None:
     algorithm, _, rest = authorization.strip().partition(" ")
     if not algorithm.startswith("AWS4-"):
         return _incomplete(
