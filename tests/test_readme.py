@@ -47,8 +47,11 @@ def test_the_ci_command_is_the_readme_command() -> None:
 def test_the_readme_examples_type_check(tmp_path: Path, pytestconfig: pytest.Config) -> None:
     """Every Python block of the README passes ``mypy --strict``, as a user's module would.
 
-    mypy and the stubs the examples need are in the test extra; skipped without mypy, except under ``CI=true``.
+    mypy and the stubs the examples need are in the test extra; skipped without mypy, except under ``CI=true``,
+    and in the oldest env, whose hypothesis and moto predate the types the examples use.
     """
+    if os.environ.get("THINGSGRAPH_OLDEST_PINS"):
+        pytest.skip("the oldest pins (hypothesis 6.100, moto 5.0) predate these types; every other env checks them")
     try:
         from mypy import api
     except ImportError:
