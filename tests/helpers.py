@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -68,3 +69,9 @@ def signed_wire(
     SigV4Auth(FAKE, "iotthingsgraph", region).add_auth(request)
     prepared = request.prepare()
     return wire_request(prepared.method, prepared.url, prepared.headers, prepared.body)
+
+
+def mypy_cache(config: Any, tmp_path: Path, name: str) -> Path:
+    """A mypy cache folder in pytest's cache, shared between runs, or in ``tmp_path`` without the cache plugin."""
+    cache = getattr(config, "cache", None)  # absent under -p no:cacheprovider
+    return cache.mkdir(name) if cache is not None else tmp_path / "cache"

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import make_client
+from helpers import make_client, mypy_cache
 
 import pytest_thingsgraph
 from pytest_thingsgraph import (
@@ -67,7 +67,7 @@ def test_mypy_sees_exactly_the_public_names_and_the_overloads(
         )
     )
     arguments = ["--strict", "--no-error-summary", "--hide-error-context", "--no-pretty", "snippet.py"]
-    arguments += ["--cache-dir", str(pytestconfig.cache.mkdir("mypy") if pytestconfig.cache else tmp_path / "cache")]
+    arguments += ["--cache-dir", str(mypy_cache(pytestconfig, tmp_path, "mypy"))]
     source_tree = Path(pytest_thingsgraph.__file__).parent.parent
     if (source_tree / "pyproject.toml").exists():  # an editable install: mypy reads the package from its tree
         config = tmp_path / "mypy.ini"

@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
+from helpers import mypy_cache
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 BLOCKS = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
@@ -64,7 +65,7 @@ def test_the_readme_examples_type_check(tmp_path: Path, pytestconfig: pytest.Con
         path.write_text(block)
         paths.append(str(path))
     (tmp_path / "mypy.ini").write_text("[mypy]\n")  # the user's view: not the package's own config
-    cache = pytestconfig.cache.mkdir("mypy-readme") if pytestconfig.cache else tmp_path / "cache"
+    cache = mypy_cache(pytestconfig, tmp_path, "mypy-readme")
 
     stdout, stderr, status = api.run(
         ["--strict", "--config-file", str(tmp_path / "mypy.ini"), "--cache-dir", str(cache), *paths]
