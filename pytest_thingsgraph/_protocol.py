@@ -239,7 +239,7 @@ def _decode(body: bytes) -> dict[str, Any] | Rejection:
         limit = sys.get_int_max_str_digits()
         return Rejection("SerializationException", f"Request body has a number of more than {limit} digits.")
     if not isinstance(document, dict):
-        return Rejection("SerializationException", f"Request body must be a JSON object, not {_json_type(document)}.")
+        return Rejection("SerializationException", f"Request body must be a JSON object, not {json_type(document)}.")
     return document
 
 
@@ -311,11 +311,12 @@ def _invalid(violations: list[str]) -> Rejection:
 def _wrong_type(name: str, value: object, expected: str) -> Rejection:
     return Rejection(
         "SerializationException",
-        f"Value {describe_json(value)} at '{name}' is {_json_type(value)}: send {expected}.",
+        f"Value {describe_json(value)} at '{name}' is {json_type(value)}: send {expected}.",
     )
 
 
-def _json_type(value: object) -> str:
+def json_type(value: object) -> str:
+    """A decoded JSON value's type, as messages name it."""
     if value is None:
         return "null"
     if isinstance(value, bool):

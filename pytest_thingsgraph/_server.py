@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import http.server
-import ipaddress
 import json
 import logging
 import selectors
@@ -30,7 +29,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from ._errors import ServiceError, StubError, UsageError
 from ._options import StubOptions
-from ._protocol import wire_request  # the one import of the wire protocol
+from ._protocol import describe_json, json_type, wire_request  # the one import of the wire protocol
+from ._registry import is_loopback_host
 from ._stub import Call, ThingsGraphStub
 
 logger = logging.getLogger("pytest_thingsgraph.server")
@@ -75,7 +75,7 @@ def apply_script(stub: ThingsGraphStub, document: object, *, where: str = "scrip
     if not isinstance(document, dict):
         raise UsageError(
             f"{where}: a script file is a JSON object such as "
-            f'{{"uploads": [...], "uploadEntityDefinitions": [...]}}, not {_json_kind(document)}.'
+            f'{{"uploads": [...], "uploadEntityDefinitions": [...]}}, not {json_type(document)}.'
         )
     unknown = [key for key in document if key not in _SCRIPT_FILE_KEYS]
     if unknown:
@@ -83,7 +83,7 @@ def apply_script(stub: ThingsGraphStub, document: object, *, where: str = "scrip
     uploads, queued = document.get("uploads", []), document.get("uploadEntityDefinitions", [])
     for key, value in (("uploads", uploads), ("uploadEntityDefinitions", queued)):
         if not isinstance(value, list):
-            raise UsageError(f"{where}: {key} is {_json_kind(value)}: give a JSON array of objects.")
+            raise UsageError(f"{where}: {key} is {json_type(value)}: give a JSON array of objects.")
     for index, upload in enumerate(uploads):
         add_upload_json(stub, upload, where=f"{where}: uploads[{index}]")
     return [
@@ -138,7 +138,7 @@ def _upload_keywords(
 ) -> dict[str, Any]:
     if not isinstance(upload, dict):
         raise UsageError(
-            f"{where} is {_json_kind(upload)}: give a JSON object such as "
+            f"{where} is {json_type(upload)}: give a JSON object such as "
             '{"uploadId": "u-1", "script": ["SUCCEEDED"]}.'
         )
     for key in upload:
@@ -155,7 +155,7 @@ def _upload_keywords(
     if script is not None:
         if not isinstance(script, list):
             raise UsageError(
-                f'{where}: script is {_json_kind(script)}: give a JSON array such as ["IN_PROGRESS", "SUCCEEDED"].'
+                f'{where}: script is {json_type(script)}: give a JSON array such as ["IN_PROGRESS", "SUCCEEDED"].'
             )
         keywords["script"] = [
             _script_item(item, where=f"{where}: script item {index}") for index, item in enumerate(script)
@@ -203,7 +203,7 @@ def parse_created_date(value: object, *, where: str = "createdDate") -> dt.datet
             raise UsageError(f"{where}={value!r} has no UTC offset: add one, such as 'Z' or '+02:00'.")
         return date
     raise UsageError(
-        f"{where}={_describe_json(value)} is {_json_kind(value)}: give epoch seconds or ISO 8601 text with an offset."
+        f"{where}={describe_json(value)} is {json_type(value)}: give epoch seconds or ISO 8601 text with an offset."
     )
 
 
@@ -221,38 +221,7 @@ def call_json(call: Call) -> dict[str, Any]:
     }
 
 
-def _json_kind(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, dict):
-        return "an object"
-    return type(value).__name__
-
-
-def _describe_json(value: object) -> str:
-    text = json.dumps(value, default=repr)
-    return text if len(text) <= 60 else f"{text[:59]}…"
-
-
 # --- the wire -------------------------------------------------------------------------------------
-
-
-def is_loopback(host: str) -> bool:
-    """Whether ``host`` names only this machine: ``localhost``, 127.0.0.0/8 or ``::1``."""
-    if host.lower() in ("localhost", "localhost."):
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def non_loopback_warning(host: str) -> str:
@@ -564,7 +533,7 @@ class ThingsGraphServer:
         """Listen and serve in a background thread; returns ``self``."""
         if self._thread is not None:
             raise UsageError("ThingsGraphServer.start(): the server is already running: stop() it first.")
-        if not is_loopback(self.host):
+        if not is_loopback_host(self.host):
             warnings.warn(non_loopback_warning(self.host), stacklevel=2)
         httpd = _HTTPServer((self.host, self._port), self)
         wake = socket.socketpair()

@@ -69,7 +69,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the server until SIGINT or SIGTERM; return the exit status."""
     arguments = _parser().parse_args(argv)
     # imported here, after the arguments parse: --help stays quick
-    from ._server import ThingsGraphServer, apply_script, is_loopback, non_loopback_warning
+    from ._registry import is_loopback_host
+    from ._server import ThingsGraphServer, apply_script, non_loopback_warning
     from ._stub import ThingsGraphStub
 
     try:
@@ -97,7 +98,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
-    if not is_loopback(arguments.host):
+    if not is_loopback_host(arguments.host):
         print(f"WARNING: {non_loopback_warning(arguments.host)}", file=sys.stderr, flush=True)
     try:
         import warnings

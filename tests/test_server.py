@@ -21,9 +21,9 @@ from helpers import make_client
 from server_helpers import TIMEOUT, call, connect, control, signed_headers
 
 from pytest_thingsgraph import ServiceError, StubError, ThingsGraphServer, ThingsGraphStub, UsageError
+from pytest_thingsgraph._registry import is_loopback_host
 from pytest_thingsgraph._server import (
     apply_script,
-    is_loopback,
     non_loopback_warning,
     parse_created_date,
     serving,
@@ -397,8 +397,8 @@ def test_start_twice_and_bad_arguments() -> None:
 
 
 def test_loopback_addresses() -> None:
-    assert all(is_loopback(host) for host in ("127.0.0.1", "127.0.0.2", "::1", "[::1]", "localhost"))
-    assert not any(is_loopback(host) for host in ("0.0.0.0", "::", "192.0.2.1", "example.test"))
+    assert all(is_loopback_host(host) for host in ("127.0.0.1", "127.0.0.2", "::1", "[::1]", "localhost"))
+    assert not any(is_loopback_host(host) for host in ("0.0.0.0", "::", "192.0.2.1", "example.test"))
     assert "no authentication" in non_loopback_warning("0.0.0.0")
 
 
