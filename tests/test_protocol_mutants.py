@@ -275,6 +275,41 @@ def test_upload_entity_definitions_bodies_the_service_takes_are_answered_with_an
 # Values in messages: shortened past 60 characters, exactly at the limit left whole
 
 
+@pytest.mark.parametrize("length", [1, 40], ids=["shortest", "longest"])
+def test_an_id_of_each_allowed_length_alone_is_looked_up_not_refused(length: int) -> None:
+    status, document, call = answer(b'{"uploadId": "' + b"i" * length + b'"}')
+
+    assert (status, document["__type"]) == (404, "ResourceNotFoundException")
+    assert call.upload_id == "i" * length
+
+
+def test_a_value_only_the_decoder_could_nest_so_deep_is_named_without_its_text() -> None:
+    low, high = 1, 2
+    while _decodes(high):
+        low, high = high, high * 2
+    while high - low > 1:  # the deepest nesting json.loads decodes here
+        middle = (low + high) // 2
+        low, high = (middle, high) if _decodes(middle) else (low, middle)
+    messages = set()
+    with mock_thingsgraph(allow_invalid_requests=True) as stub:
+        for depth in range(low - 100, low + 1):  # the stub decodes and encodes a little deeper in the stack
+            nested = "[" * depth + "]" * depth
+            response = stub.answer(signed_wire(('{"uploadId": ' + nested + "}").encode()))
+            messages.add(json.loads(response.body)["message"])
+        stub.reset()
+
+    assert "Value <a value nested too deeply to show> at 'uploadId' is an array: send a JSON string." in messages
+    assert "Request body is nested too deeply to decode." in messages
+
+
+def _decodes(depth: int) -> bool:
+    try:
+        json.loads("[" * depth + "]" * depth)
+    except RecursionError:
+        return False
+    return True
+
+
 def test_an_id_whose_repr_is_exactly_60_characters_is_shown_whole_and_one_more_is_shortened() -> None:
     _, at_limit, _ = answer(b'{"uploadId": "' + b"a" * 58 + b'"}')
     _, over, _ = answer(b'{"uploadId": "' + b"a" * 59 + b'"}')
@@ -369,6 +404,8 @@ def test_a_deep_copy_of_records_and_their_parts_keeps_what_they_share_shared() -
 
     assert copied_request["x"] is copied_part
     assert copied_request["x"][0] is copied_part[0]
+    inner, outer = copy.deepcopy([part[0], part])
+    assert outer[0] is inner
     assert copied_request == {"uploadId": "u", "x": [{"a": [1, 2]}]}
     assert call.request == {"uploadId": "u", "x": [{"a": [1]}]}
 
@@ -480,6 +517,37 @@ def test_a_member_that_is_not_one_gets_the_right_guess_or_none(item: dict[str, A
         stub.add_upload("u", [item])
 
     assert str(caught.value) == f"add_upload('u'): script item 0 is not a valid GetUploadStatus response: {message}"
+
+
+def test_a_member_named_with_a_doubled_underscore_is_still_guessed() -> None:
+    with pytest.raises(UsageError) as caught:
+        ThingsGraphStub().add_upload("u", [{"uploadStatus": "SUCCEEDED", "upload__id": "u"}])
+
+    assert str(caught.value) == (
+        "add_upload('u'): script item 0 is not a valid GetUploadStatus response: "
+        "upload__id: not a member of the response (did you mean 'uploadId'?)."
+    )
+
+
+def test_a_status_name_given_to_another_member_gets_no_status_guess() -> None:
+    with pytest.raises(UsageError) as caught:
+        ThingsGraphStub().add_upload("u", [{"uploadStatus": "SUCCEEDED", "createdDate": "FAILED"}])
+
+    assert str(caught.value) == (
+        "add_upload('u'): script item 0 is not a valid GetUploadStatus response: "
+        "createdDate='FAILED': Input should be a valid datetime."
+    )
+
+
+def test_members_after_boto3s_response_metadata_are_kept(thingsgraph_stub: ThingsGraphStub) -> None:
+    thingsgraph_stub.add_upload(
+        "u", [{"ResponseMetadata": {"HTTPStatusCode": 200}, "uploadStatus": "FAILED", "namespaceName": "n"}]
+    )
+
+    response = make_client().get_upload_status(uploadId="u")
+
+    assert (response["uploadStatus"], response["namespaceName"]) == ("FAILED", "n")
+    assert "ResponseMetadata" not in thingsgraph_stub.calls[0].response
 
 
 def test_a_dict_item_with_a_non_string_key_is_named() -> None:
