@@ -118,8 +118,21 @@ def test_get_upload_status_bodies_get_the_exact_answer(body: bytes, code: str, m
         ),
         (b"[" * 100_000, "Request body is nested too deeply to decode."),
         (b'{"a": "\xc3"}', "Request body is not UTF-8: invalid continuation byte at byte 7."),
+        (b'{"a": ' + b"9" * 4301 + b"}", "Request body has a number of more than 4300 digits."),
     ],
-    ids=["string", "null", "boolean", "integer", "float", "array", "line-2", "line-3", "too-deep", "cut-utf8"],
+    ids=[
+        "string",
+        "null",
+        "boolean",
+        "integer",
+        "float",
+        "array",
+        "line-2",
+        "line-3",
+        "too-deep",
+        "cut-utf8",
+        "4301-digits",
+    ],
 )
 @pytest.mark.parametrize("target", [GUS, UED], ids=["GetUploadStatus", "UploadEntityDefinitions"])
 def test_bodies_that_are_not_a_json_object_get_the_exact_answer(body: bytes, message: str, target: str) -> None:
@@ -127,6 +140,14 @@ def test_bodies_that_are_not_a_json_object_get_the_exact_answer(body: bytes, mes
 
     assert (status, document) == (400, {"__type": SERIALIZATION, "message": message})
     assert (call.operation, call.request, call.error_code) == (target.split(".")[1], None, SERIALIZATION)
+
+
+def test_a_content_type_with_several_parameters_is_read_up_to_the_first_semicolon() -> None:
+    with mock_thingsgraph(allow_invalid_requests=True) as stub:
+        response = stub.answer(signed_wire(b'{"uploadId": "u"}', content_type="application/x-amz-json-1.1; a=1; b=2"))
+        stub.reset()
+
+    assert (response.status_code, json.loads(response.body)["__type"]) == (404, "ResourceNotFoundException")
 
 
 def test_a_valid_id_with_a_lone_surrogate_is_answered_in_ascii_json() -> None:
@@ -548,6 +569,24 @@ def test_members_after_boto3s_response_metadata_are_kept(thingsgraph_stub: Thing
 
     assert (response["uploadStatus"], response["namespaceName"]) == ("FAILED", "n")
     assert "ResponseMetadata" not in thingsgraph_stub.calls[0].response
+
+
+def test_an_upload_id_with_a_lone_surrogate_is_refused_without_keywords_too() -> None:
+    with pytest.raises(UsageError) as caught:
+        ThingsGraphStub().add_upload("a\ud800", ["SUCCEEDED"])
+
+    assert str(caught.value) == (
+        "add_upload('a\\ud800'): upload_id='a\\ud800' has a lone surrogate, which no UTF-8 JSON response can carry: "
+        "pass text without one."
+    )
+
+
+def test_a_failure_reason_given_as_a_tuple_in_a_dict_item_is_answered_as_a_list(
+    thingsgraph_stub: ThingsGraphStub,
+) -> None:
+    thingsgraph_stub.add_upload("u", [{"uploadStatus": "FAILED", "failureReason": ("a", "b")}])
+
+    assert make_client().get_upload_status(uploadId="u")["failureReason"] == ["a", "b"]
 
 
 def test_a_dict_item_with_a_non_string_key_is_named() -> None:
