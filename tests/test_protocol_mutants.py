@@ -525,11 +525,15 @@ def test_a_success_through_a_client_carries_the_services_headers(thingsgraph_stu
             "namespace_arn: not a member of the response (did you mean 'namespaceArn'?).",
         ),
         (
+            {"uploadStatus": "SUCCEEDED", "nameArn": "a"},
+            "nameArn: not a member of the response.",
+        ),
+        (
             {"uploadStatus": "SUCCEEDED", "uploadSta": 1},
             "uploadSta: not a member of the response (did you mean 'uploadStatus'?).",
         ),
     ],
-    ids=["unlike-any", "snake-unlike-any", "snake-camel-only", "snake", "close"],
+    ids=["unlike-any", "snake-unlike-any", "snake-camel-only", "snake", "not-close-enough", "close"],
 )
 def test_a_member_that_is_not_one_gets_the_right_guess_or_none(item: dict[str, Any], message: str) -> None:
     stub = ThingsGraphStub()
