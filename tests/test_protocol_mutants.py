@@ -593,6 +593,17 @@ def test_a_failure_reason_given_as_a_tuple_in_a_dict_item_is_answered_as_a_list(
     assert make_client().get_upload_status(uploadId="u")["failureReason"] == ["a", "b"]
 
 
+def test_a_failure_reason_keyword_given_as_a_tuple_fills_failed_answers_as_a_list(
+    thingsgraph_stub: ThingsGraphStub,
+) -> None:
+    thingsgraph_stub.add_upload("u", ["IN_PROGRESS", "FAILED"], failure_reason=("a", "b"))
+    client = make_client()
+
+    answers = [client.get_upload_status(uploadId="u") for _ in range(2)]
+
+    assert [answer.get("failureReason") for answer in answers] == [None, ["a", "b"]]
+
+
 def test_a_dict_item_with_a_non_string_key_is_named() -> None:
     with pytest.raises(UsageError) as caught:
         ThingsGraphStub().add_upload("u", [{("uploadStatus",): "SUCCEEDED"}])
