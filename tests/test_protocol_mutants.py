@@ -165,7 +165,9 @@ def test_the_body_of_a_lone_surrogate_answer_is_escaped_and_others_are_utf8() ->
         escaped = stub.answer(signed_wire(b'{"uploadId": "\\u00e9\\ud800"}')).body
         plain = stub.answer(signed_wire(b'{"uploadId": "\\u00e9"}')).body
 
-    assert b'"Upload \\u00e9\\ud800 was not found' in escaped
+    assert escaped == (
+        b'{"__type":"ResourceNotFoundException","message":"Upload \\u00e9\\ud800 was not found in region us-east-1."}'
+    )
     assert "Upload é was not found".encode() in plain
 
 
@@ -436,6 +438,7 @@ def test_freeze_turns_tuples_into_read_only_lists_and_keys_into_text() -> None:
 
     assert frozen == {"t": [1, [2, {"k": []}]], "3": "x"}
     assert [type(frozen["t"]).__name__, type(frozen["t"][1]).__name__] == ["ReadOnlyList", "ReadOnlyList"]
+    assert freeze({3: "x"}) == {"3": "x"}  # flat, but a key that is not text
     assert freeze(("a", "b")) == ["a", "b"]
     assert type(freeze(("a", "b"))).__name__ == "ReadOnlyList"
     assert freeze("text") == "text"
@@ -445,6 +448,16 @@ def test_freeze_turns_tuples_into_read_only_lists_and_keys_into_text() -> None:
 
 # ---------------------------------------------------------------------------------------------------------------------
 # What an adapter hands the protocol: header values and bodies of every kind a client holds
+
+
+class _Reader:
+    """A body with ``read`` only, as requests accepts any file-like object."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+
+    def read(self) -> bytes:
+        return self._data
 
 
 def _chunks() -> Iterator[bytes | str]:
@@ -463,9 +476,10 @@ def _chunks() -> Iterator[bytes | str]:
         (lambda: io.BytesIO(b'{"a": 1}'), b'{"a": 1}'),
         (lambda: io.StringIO('{"a": 1}'), b'{"a": 1}'),
         (_chunks, '{"uploadId": "é"}'.encode()),
+        (lambda: _Reader(b'{"a": 1}'), b'{"a": 1}'),
         (lambda: 42, b""),
     ],
-    ids=["none", "bytes", "bytearray", "str", "str-surrogate", "file", "text-file", "chunks", "other"],
+    ids=["none", "bytes", "bytearray", "str", "str-surrogate", "file", "text-file", "chunks", "reader", "other"],
 )
 def test_every_kind_of_body_reaches_the_protocol_as_the_bytes_sent(body: Callable[[], object], expected: bytes) -> None:
     request = wire_request("POST", "https://iotthingsgraph.us-east-1.amazonaws.com/", {}, body())  # made afresh
