@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
+import os
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -164,3 +165,18 @@ class Moto:
 
         test()
         yield test
+
+
+def isolate_from_aws() -> None:
+    """No profile, config file or metadata service: only fake credentials, from the environment."""
+    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL"):
+        os.environ.pop(name, None)
+    os.environ.update(
+        AWS_EC2_METADATA_DISABLED="true",
+        AWS_CONFIG_FILE=os.devnull,
+        AWS_SHARED_CREDENTIALS_FILE=os.devnull,
+        AWS_ACCESS_KEY_ID="ASIABENCHMARKFAKEKEY",
+        AWS_SECRET_ACCESS_KEY="benchmark-fake-secret",
+        AWS_SESSION_TOKEN="benchmark-fake-token",
+        AWS_DEFAULT_REGION=REGION,
+    )

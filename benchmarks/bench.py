@@ -22,26 +22,11 @@ import per_call
 import per_test
 import scale
 import signatures
-from _contenders import REGION, Moto, Things
+from _contenders import Moto, Things, isolate_from_aws
 from _measure import Report, Settings
 
 #: The sections in the order they run; ``--only`` picks some.
 SECTIONS = ("call", "test", "scale", "load", "signatures")
-
-
-def isolate_from_aws() -> None:
-    """No profile, config file or metadata service: only fake credentials, from the environment."""
-    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL"):
-        os.environ.pop(name, None)
-    os.environ.update(
-        AWS_EC2_METADATA_DISABLED="true",
-        AWS_CONFIG_FILE=os.devnull,
-        AWS_SHARED_CREDENTIALS_FILE=os.devnull,
-        AWS_ACCESS_KEY_ID="ASIABENCHMARKFAKEKEY",
-        AWS_SECRET_ACCESS_KEY="benchmark-fake-secret",
-        AWS_SESSION_TOKEN="benchmark-fake-token",
-        AWS_DEFAULT_REGION=REGION,
-    )
 
 
 def versions() -> str:

@@ -19,13 +19,13 @@ limiter's state starts the same each time. Exits 0 whatever the figure, unless
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import time
 from typing import Any
 
 import boto3
+from _contenders import isolate_from_aws
 from botocore.config import Config
 
 from pytest_thingsgraph import ScriptItem, ServiceError, mock_thingsgraph
@@ -63,19 +63,6 @@ def plain() -> float:
         elapsed = time.perf_counter() - start
     assert statuses[-1] == "SUCCEEDED"
     return elapsed
-
-
-def isolate_from_aws() -> None:
-    """No profile, config file or metadata service: only fake credentials, from the environment."""
-    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL"):
-        os.environ.pop(name, None)
-    os.environ.update(
-        AWS_EC2_METADATA_DISABLED="true",
-        AWS_CONFIG_FILE=os.devnull,
-        AWS_SHARED_CREDENTIALS_FILE=os.devnull,
-        AWS_ACCESS_KEY_ID="ASIABENCHMARKFAKEKEY",
-        AWS_SECRET_ACCESS_KEY="benchmark-fake-secret",
-    )
 
 
 def main() -> int:

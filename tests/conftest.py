@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -42,3 +44,17 @@ if os.environ.get("HYPOTHESIS_PROFILE") == "mutation":
         """mutmut forks each mutant's run from a process that already ran the tests: the GetUploadStatus bodies
         parsed then would be answered from ``_parse_get_upload_status``'s cache, never reaching the mutant."""
         _protocol._parse_get_upload_status.cache_clear()
+
+
+@pytest.fixture
+def no_sockets(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """Record and refuse every outgoing connection, so a leak fails loudly instead of hanging."""
+    attempts: list[Any] = []
+
+    def refuse(self: socket.socket, address: Any) -> None:
+        attempts.append(address)
+        raise OSError(f"test refused a connection to {address!r}")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    return attempts

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import textwrap
@@ -20,20 +19,6 @@ from helpers import make_client
 from pytest_thingsgraph import ServiceError, StubError, ThingsGraphStub, mock_thingsgraph
 
 ONE_ATTEMPT = Config(retries={"total_max_attempts": 1})
-
-
-@pytest.fixture
-def no_sockets(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
-    """Record and refuse every outgoing connection, so a leak fails loudly instead of hanging."""
-    attempts: list[Any] = []
-
-    def refuse(self: socket.socket, address: Any) -> None:
-        attempts.append(address)
-        raise OSError(f"test refused a connection to {address!r}")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
-    return attempts
 
 
 @pytest.mark.parametrize(

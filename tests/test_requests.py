@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import http.server
 import json
-import socket
 import subprocess
 import sys
 import threading
@@ -38,20 +37,6 @@ def poll(upload_id: str, *, url: str = ENDPOINT, region: str = "eu-west-1", **ov
     return requests.post(
         url, data=json.dumps({"uploadId": upload_id}), headers={**HEADERS, **overrides}, auth=signer(region), timeout=5
     )
-
-
-@pytest.fixture
-def no_sockets(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
-    """Record and refuse every outgoing connection: what reaches the network fails loudly."""
-    attempts: list[Any] = []
-
-    def refuse(self: socket.socket, address: Any) -> None:
-        attempts.append(address)
-        raise OSError(f"test refused a connection to {address!r}")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
-    return attempts
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
