@@ -18,7 +18,7 @@ import pytest
 from helpers import make_client, signed_wire
 
 from pytest_thingsgraph import ThingsGraphStub, UsageError, mock_thingsgraph
-from pytest_thingsgraph._protocol import freeze, wire_request
+from pytest_thingsgraph._protocol import describe_json, freeze, wire_request
 
 GUS = "IotThingsGraphFrontEndService.GetUploadStatus"
 UED = "IotThingsGraphFrontEndService.UploadEntityDefinitions"
@@ -321,8 +321,13 @@ def test_a_value_only_the_decoder_could_nest_so_deep_is_named_without_its_text()
             messages.add(json.loads(response.body)["message"])
         stub.reset()
 
-    assert "Value <a value nested too deeply to show> at 'uploadId' is an array: send a JSON string." in messages
     assert "Request body is nested too deeply to decode." in messages
+    # whether the encoder gives up before the decoder does depends on the Python version: build a value
+    # deeper than any encoder takes, and name it as a message would
+    deep: list[object] = []
+    for _ in range(200_000):
+        deep = [deep]
+    assert describe_json(deep) == "<a value nested too deeply to show>"
 
 
 def _decodes(depth: int) -> bool:
