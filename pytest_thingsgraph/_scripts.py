@@ -135,8 +135,6 @@ def _defaults(upload_id: str, where: str, keywords: Mapping[str, Any]) -> tuple[
         created = fields["createdDate"] = now.replace(microsecond=now.microsecond // 1000 * 1000)
         if len(fields) == 2 and _is_valid_upload_id(upload_id):  # no keyword: the ID is all there is to check
             return fields, {"uploadId": upload_id, "uploadStatus": "IN_PROGRESS", "createdDate": _seconds(created)}
-    if isinstance(fields.get("failureReason"), tuple):
-        fields["failureReason"] = list(fields["failureReason"])
     model = _validate(where, {**fields, "uploadStatus": "IN_PROGRESS"}, names=KEYWORDS)
     return fields, _wire_document(model)
 
@@ -209,8 +207,6 @@ def prepare_item(where: str, item: object, defaults: Mapping[str, Any]) -> Prepa
         fields = {**base, **_members(where, item, base["uploadId"])}
     else:
         raise UsageError(f"{where} {describe(item)} is a {type(item).__name__}: {_ITEM_KINDS}.")
-    if isinstance(fields.get("failureReason"), tuple):
-        fields["failureReason"] = list(fields["failureReason"])
     if fields.get("uploadStatus") == "FAILED" and "failureReason" not in fields:
         fields["failureReason"] = failure_reason  # failure_reason= fills FAILED responses only
     model = _validate(where, {name: value for name, value in fields.items() if value is not None}, names={})
@@ -270,6 +266,8 @@ def _validate(where: str, fields: Mapping[str, Any], *, names: Mapping[str, str]
                     f"{where}: {names.get(member, member)}={describe(text)} has a lone surrogate, which no "
                     "UTF-8 JSON response can carry: pass text without one."
                 )
+    if isinstance(fields.get("failureReason"), tuple):  # a sequence, as the keyword is typed: the model wants a list
+        fields = {**fields, "failureReason": list(fields["failureReason"])}
     try:
         model = GetUploadStatusResponse.model_validate(fields)
     except ValidationError as error:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -75,3 +76,22 @@ def mypy_cache(config: Any, tmp_path: Path, name: str) -> Path:
     """A mypy cache folder in pytest's cache, shared between runs, or in ``tmp_path`` without the cache plugin."""
     cache = getattr(config, "cache", None)  # absent under -p no:cacheprovider
     return cache.mkdir(name) if cache is not None else tmp_path / "cache"
+
+
+def deepest_decodable_nesting() -> int:
+    """The deepest ``[[...]]`` nesting ``json.loads`` decodes on this Python (it differs between versions)."""
+
+    def decodes(depth: int) -> bool:
+        try:
+            json.loads("[" * depth + "]" * depth)
+        except RecursionError:
+            return False
+        return True
+
+    low, high = 1, 2
+    while decodes(high):
+        low, high = high, high * 2
+    while high - low > 1:
+        middle = (low + high) // 2
+        low, high = (middle, high) if decodes(middle) else (low, middle)
+    return low

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from helpers import make_client, signed_wire
+from helpers import deepest_decodable_nesting, make_client, signed_wire
 
 from pytest_thingsgraph import ThingsGraphStub, UsageError, mock_thingsgraph
 from pytest_thingsgraph._protocol import describe_json, freeze, wire_request
@@ -307,12 +307,7 @@ def test_an_id_of_each_allowed_length_alone_is_looked_up_not_refused(length: int
 
 
 def test_a_value_only_the_decoder_could_nest_so_deep_is_named_without_its_text() -> None:
-    low, high = 1, 2
-    while _decodes(high):
-        low, high = high, high * 2
-    while high - low > 1:  # the deepest nesting json.loads decodes here
-        middle = (low + high) // 2
-        low, high = (middle, high) if _decodes(middle) else (low, middle)
+    low = deepest_decodable_nesting()
     messages = set()
     with mock_thingsgraph(allow_invalid_requests=True) as stub:
         for depth in range(low - 100, low + 1):  # the stub decodes and encodes a little deeper in the stack
@@ -328,14 +323,6 @@ def test_a_value_only_the_decoder_could_nest_so_deep_is_named_without_its_text()
     for _ in range(200_000):
         deep = [deep]
     assert describe_json(deep) == "<a value nested too deeply to show>"
-
-
-def _decodes(depth: int) -> bool:
-    try:
-        json.loads("[" * depth + "]" * depth)
-    except RecursionError:
-        return False
-    return True
 
 
 def test_an_id_whose_repr_is_exactly_60_characters_is_shown_whole_and_one_more_is_shortened() -> None:

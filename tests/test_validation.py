@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from botocore.awsrequest import AWSRequest
-from helpers import make_client, signed_wire
+from helpers import deepest_decodable_nesting, make_client, signed_wire
 
 from pytest_thingsgraph import StubError, ThingsGraphStub, mock_thingsgraph
 
@@ -248,21 +247,8 @@ def test_bodies_python_could_decode_but_the_service_would_not_are_refused(body: 
     assert (status, document) == (400, {"__type": "SerializationException", "message": message})
 
 
-def _decodes(depth: int) -> bool:
-    try:
-        json.loads("[" * depth + "]" * depth)
-    except RecursionError:
-        return False
-    return True
-
-
 def test_a_value_nested_to_the_decoders_limit_is_still_answered() -> None:
-    low, high = 1, 2
-    while _decodes(high):
-        low, high = high, high * 2
-    while high - low > 1:  # the deepest nesting json.loads decodes
-        middle = (low + high) // 2
-        low, high = (middle, high) if _decodes(middle) else (low, middle)
+    low = deepest_decodable_nesting()
     with mock_thingsgraph(allow_invalid_requests=True) as stub:
         for depth in range(low - 60, low + 1):  # where decoding stops, and where only encoding overflows
             nested = "[" * depth + "]" * depth
