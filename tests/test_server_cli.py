@@ -206,3 +206,17 @@ def test_non_loopback_host_warns(tmp_path: Path) -> None:
     assert "WARNING: thingsgraph server: listening on 192.0.2.1, which is not a loopback address" in result.stderr
     assert "no authentication" in result.stderr
     assert "cannot listen on 192.0.2.1:0" in result.stderr
+
+
+@pytest.mark.parametrize("logged", [False, True])
+def test_log_requests_logs_each_request_to_stderr(started: list[Running], logged: bool) -> None:
+    child = start(started, "--no-assert-all-consumed", "--allow-invalid-requests", *(["--log-requests"] * logged))
+    connection = connect(child.url)
+    try:
+        status, _, _ = call(connection, child.url, {"uploadId": "absent"})
+    finally:
+        connection.close()
+    assert status == 404
+    returncode, stderr = child.stop()
+    assert returncode == 0, stderr
+    assert ("thingsgraph-server: POST / -> 404\n" in stderr) is logged, stderr
