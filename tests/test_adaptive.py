@@ -44,11 +44,14 @@ class Waits:
 
 
 def _asking_module() -> str:
-    """The first module outside this file and pytest_thingsgraph up the stack: who asked to sleep."""
+    """The first module outside this file and pytest_thingsgraph up the stack: who asked to sleep.
+
+    mutmut's trampoline (``tox -e mutation``) stands between a mutated function and its caller: skipped too.
+    """
     frame = sys._getframe(2)
     while frame is not None:
         name = str(frame.f_globals.get("__name__", ""))
-        if name != __name__ and not name.startswith("pytest_thingsgraph"):
+        if name != __name__ and not name.startswith(("pytest_thingsgraph", "mutmut.")):
             return name
         frame = frame.f_back  # type: ignore[assignment]
     return "?"  # pragma: no cover
