@@ -22,7 +22,9 @@ class StubOptions:
     allow_invalid_requests: bool = _option(False, "answer invalid Things Graph requests without failing the test")
     fake_credentials: bool = _option(True, "sign stubbed Things Graph requests with fake credentials")
     instant_retries: bool = _option(True, "skip clients' waits before retrying stubbed calls; record the delays")
-    validate_definitions: bool = _option(False, "parse uploaded GraphQL with graphql-core; uploads that don't fail")
+    validate_definitions: bool = _option(
+        False, "parse uploaded GraphQL with graphql-core; uploads that don't parse end FAILED"
+    )
 
 
 OPTION_NAMES: tuple[str, ...] = tuple(field.name for field in dataclasses.fields(StubOptions))

@@ -43,7 +43,7 @@ def _parser() -> argparse.ArgumentParser:
         "--script",
         type=Path,
         metavar="FILE",
-        help='JSON script file: {"uploads": [...], "uploadEntityDefinitions": [...]} (see the README)',
+        help='JSON script file: {"uploads": [...], "uploadEntityDefinitions": [...]} (see docs/server-mode.md)',
     )
     parser.add_argument(
         "--timeout", type=float, default=10.0, help="seconds a silent connection is kept open (default 10)"

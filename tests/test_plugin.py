@@ -387,7 +387,7 @@ def test_ini_keys_are_documented(pytester: pytest.Pytester, monkeypatch: pytest.
             "  thingsgraph_instant_retries (bool):",
             "* skip clients' waits before retrying stubbed calls; record the delays (default true)",
             "  thingsgraph_validate_definitions (bool):",
-            "* parse uploaded GraphQL with graphql-core; uploads that don't fail (default false)",
+            "* parse uploaded GraphQL with graphql-core; uploads that don't parse end FAILED (default false)",
             "  thingsgraph_block_unstubbed (bool):",
             "* refuse Things Graph calls made while no stub is active (default true)",
         ]

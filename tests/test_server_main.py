@@ -24,7 +24,8 @@ from pathlib import Path
 import pytest
 from server_helpers import TIMEOUT, call, connect, control
 
-from pytest_thingsgraph.server import main
+from pytest_thingsgraph._options import OPTION_HELP
+from pytest_thingsgraph.server import _parser, main
 
 LISTENING = re.compile(r"thingsgraph-server listening on (http://127\.0\.0\.1:\d+) \(control API: \1/_thingsgraph/\)\n")
 
@@ -260,3 +261,57 @@ def unused_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def test_the_defaults_are_the_documented_ones() -> None:
+    arguments = _parser().parse_args([])
+    assert vars(arguments) == {
+        "host": "127.0.0.1",
+        "port": 0,
+        "script": None,
+        "timeout": 10.0,
+        "max_body_bytes": 8 * 1024 * 1024,
+        "log_requests": False,
+        "assert_all_consumed": True,
+        "allow_invalid_requests": False,
+        "validate_definitions": False,
+    }
+
+
+def test_the_help_says_what_each_option_does() -> None:
+    parser = _parser()
+    assert parser.prog == "thingsgraph-server"
+    assert parser.description == (
+        "Serve a pytest-thingsgraph stub of AWS IoT Things Graph over HTTP. The first line on stdout holds the "
+        "endpoint URL; SIGINT or SIGTERM stops the server, prints the teardown report to stderr and exits 1 if it "
+        "has failures."
+    )
+    helps = {action.option_strings[-1]: action.help for action in parser._actions}
+    assert helps == {
+        "--help": "show this help message and exit",
+        "--host": "address to listen on (default 127.0.0.1). Any non-loopback address prints a warning: "
+        "the control API has no authentication.",
+        "--port": "port to listen on; 0 (the default) picks a free one",
+        "--script": 'JSON script file: {"uploads": [...], "uploadEntityDefinitions": [...]} (see docs/server-mode.md)',
+        "--timeout": "seconds a silent connection is kept open (default 10)",
+        "--max-body-bytes": "larger request bodies get 413 (default 8 MiB)",
+        "--log-requests": "log each request's method, path and status to stderr",
+        # the stub's own options: their one help text, from _options.OPTION_HELP
+        "--no-assert-all-consumed": OPTION_HELP["assert_all_consumed"],
+        "--no-allow-invalid-requests": OPTION_HELP["allow_invalid_requests"],
+        "--no-validate-definitions": OPTION_HELP["validate_definitions"],
+    }
+    assert {action.option_strings[-1]: action.metavar for action in parser._actions}["--script"] == "FILE"
+
+
+def test_the_script_option_reads_a_path_and_the_numbers_are_numbers(tmp_path: Path) -> None:
+    arguments = _parser().parse_args(
+        ["--script", str(tmp_path), "--port", "8", "--timeout", "0.5", "--max-body-bytes", "9", "--host", "::1"]
+    )
+    assert (arguments.script, arguments.port, arguments.timeout, arguments.max_body_bytes, arguments.host) == (
+        tmp_path,
+        8,
+        0.5,
+        9,
+        "::1",
+    )
