@@ -305,11 +305,12 @@ def test_the_endpoint_templates_and_every_host_form_they_make() -> None:
     assert things_graph_region("iotthingsgraph.us-east-1.example.com") is None
 
 
-def test_a_boto3_call_is_answered_and_recorded(thingsgraph_stub: ThingsGraphStub) -> None:
+def test_a_boto3_call_is_answered_and_recorded(thingsgraph_stub: ThingsGraphStub, no_sockets: list[Any]) -> None:
     thingsgraph_stub.add_upload("u", ["SUCCEEDED"])
 
     assert make_client("eu-west-1").get_upload_status(uploadId="u")["uploadStatus"] == "SUCCEEDED"
     assert [(call.upload_id, call.region) for call in thingsgraph_stub.calls] == [("u", "eu-west-1")]
+    assert no_sockets == []
 
 
 # --- aiobotocore: retry waits and the adaptive token bucket --------------------------------------
@@ -385,7 +386,7 @@ THROTTLES = [ServiceError("ThrottlingException", "Rate exceeded")] * 2
 @pytest.mark.asyncio
 @pytest.mark.parametrize("mode", ["standard", "adaptive"])
 async def test_aiobotocore_retry_waits_of_stubbed_calls_are_recorded_not_waited(
-    mode: str, async_waits: _AsyncWaits, asked_delays: list[float]
+    mode: str, async_waits: _AsyncWaits, asked_delays: list[float], no_sockets: list[Any]
 ) -> None:
     with mock_thingsgraph() as stub:
         stub.add_upload("u", [*THROTTLES, "SUCCEEDED"])
@@ -402,7 +403,7 @@ async def test_aiobotocore_retry_waits_of_stubbed_calls_are_recorded_not_waited(
 @pytest.mark.asyncio
 @pytest.mark.parametrize("mode", ["standard", "adaptive"])
 async def test_aiobotocore_without_instant_retries_waits_what_it_asked(
-    mode: str, async_waits: _AsyncWaits, asked_delays: list[float]
+    mode: str, async_waits: _AsyncWaits, asked_delays: list[float], no_sockets: list[Any]
 ) -> None:
     with mock_thingsgraph(instant_retries=False) as stub:
         stub.add_upload("u", [*THROTTLES, "SUCCEEDED"])
@@ -420,7 +421,10 @@ async def test_aiobotocore_without_instant_retries_waits_what_it_asked(
 # --- a fresh interpreter: libraries imported after the package, or while a stub runs ------------
 
 FRESH = """
-import json, sys
+import json, socket, sys
+def refuse(self, address):
+    raise OSError(f"refused a connection to {address!r}")
+socket.socket.connect = socket.socket.connect_ex = refuse
 import pytest_thingsgraph
 from pytest_thingsgraph import mock_thingsgraph
 assert "botocore" not in sys.modules and "requests" not in sys.modules
@@ -450,7 +454,12 @@ print(requests.Session.get_adapter.__module__, botocore.endpoint.time is time,
 
 def test_botocore_imported_after_the_package_and_requests_imported_during_a_stub_reach_it_and_are_put_back() -> None:
     package_root = Path(pytest_thingsgraph.__file__).resolve().parent.parent
-    env: Mapping[str, str] = {**os.environ, "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "x"}
+    env: Mapping[str, str] = {
+        **os.environ,
+        "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE",
+        "AWS_SECRET_ACCESS_KEY": "x",
+        "AWS_MAX_ATTEMPTS": "1",
+    }
 
     result = subprocess.run(
         [sys.executable, "-c", FRESH], capture_output=True, text=True, timeout=120, check=False, cwd=package_root,
