@@ -45,7 +45,7 @@ from urllib3.util.retry import Retry
 import pytest_thingsgraph
 from pytest_thingsgraph import ServiceError, ThingsGraphStub, mock_thingsgraph
 from pytest_thingsgraph._endpoints import things_graph_region, url_templates
-from pytest_thingsgraph._sigv4 import check_signature
+from pytest_thingsgraph._sigv4 import check_signature, scope_region
 
 CREDENTIALS = Credentials("AKIDWIREMUTANTS00000", "wire-mutants-secret")
 URL = "https://iotthingsgraph.us-east-1.amazonaws.com/"
@@ -139,6 +139,35 @@ def test_an_unsupported_algorithm_is_named_whole_up_to_40_characters(length: int
 
     assert rejection is not None
     assert rejection.message == f"Unsupported AWS 'algorithm': '{shown or algorithm}' (only AWS4-HMAC-SHA256 for now). "
+
+
+HOST_FORMS = [
+    "https://iotthingsgraph.eu-west-1.amazonaws.com/",
+    "https://iotthingsgraph.eu-west-1.amazonaws.com",
+    "https://iotthingsgraph.eu-west-1.amazonaws.com:443/",
+    "https://IOTTHINGSGRAPH.EU-WEST-1.AMAZONAWS.COM/",
+    "https://AKIDX:secret@iotthingsgraph.eu-west-1.amazonaws.com/",
+    "https://iotthingsgraph.eu-west-1.amazonaws.com/a/b",
+    "https://iotthingsgraph.eu-west-1.amazonaws.com?next=https://example.com/",
+    "https://iotthingsgraph.eu-west-1.amazonaws.com#part",
+]
+
+
+@pytest.mark.parametrize("url", HOST_FORMS)
+def test_the_region_of_an_unsigned_call_is_the_one_its_host_names_in_every_url_form(url: str) -> None:
+    assert things_graph_region(urlsplit(url).hostname or "") == "eu-west-1"  # what the URL means
+
+    assert scope_region({}, url) == "eu-west-1"
+
+
+@pytest.mark.parametrize("url", HOST_FORMS)
+def test_a_signature_scoped_to_another_region_than_the_hosts_is_refused_in_every_url_form(url: str) -> None:
+    headers = _header_signed()  # scoped to us-east-1
+
+    rejection = check_signature("POST", url, headers, _epoch(headers["x-amz-date"]))
+
+    assert rejection is not None
+    assert rejection.message == "Credential should be scoped to a valid region. "
 
 
 # --- the requests adapter: retries as urllib3 runs them -----------------------------------------
