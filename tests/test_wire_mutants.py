@@ -170,6 +170,19 @@ def test_a_signature_scoped_to_another_region_than_the_hosts_is_refused_in_every
     assert rejection.message == "Credential should be scoped to a valid region. "
 
 
+def test_a_wrong_terminator_ending_in_a_letter_is_named_whole() -> None:
+    headers = _header_signed()
+    headers["authorization"] = headers["authorization"].replace("/aws4_request,", "/aws4_requestX,")
+
+    rejection = check_signature("POST", URL, headers, _epoch(headers["x-amz-date"]))
+
+    assert rejection is not None
+    assert (
+        rejection.message
+        == "Credential should be scoped with a valid terminator: 'aws4_request', not 'aws4_requestX'. "
+    )
+
+
 # --- the requests adapter: retries as urllib3 runs them -----------------------------------------
 
 
@@ -340,6 +353,23 @@ def test_a_boto3_call_is_answered_and_recorded(thingsgraph_stub: ThingsGraphStub
     assert make_client("eu-west-1").get_upload_status(uploadId="u")["uploadStatus"] == "SUCCEEDED"
     assert [(call.upload_id, call.region) for call in thingsgraph_stub.calls] == [("u", "eu-west-1")]
     assert no_sockets == []
+
+
+def test_a_botocore_event_handler_sees_the_answer_at_the_url_the_request_went_to(
+    thingsgraph_stub: ThingsGraphStub,
+) -> None:
+    thingsgraph_stub.add_upload("u", ["SUCCEEDED"])
+    client = make_client("eu-west-1")
+    seen: list[tuple[str, int]] = []
+
+    def needs_retry(response: Any, **_: Any) -> None:
+        http_response = response[0]
+        seen.append((http_response.url, http_response.status_code))
+
+    client.meta.events.register("needs-retry.iotthingsgraph.GetUploadStatus", needs_retry)
+    client.get_upload_status(uploadId="u")
+
+    assert seen == [(ENDPOINT, 200)]
 
 
 # --- aiobotocore: retry waits and the adaptive token bucket --------------------------------------
