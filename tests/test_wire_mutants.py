@@ -484,9 +484,8 @@ import json, socket, sys
 def refuse(self, address):
     raise OSError(f"refused a connection to {address!r}")
 socket.socket.connect = socket.socket.connect_ex = refuse
-import pytest_thingsgraph
+{imports}
 from pytest_thingsgraph import mock_thingsgraph
-assert "botocore" not in sys.modules and "requests" not in sys.modules
 import boto3
 with mock_thingsgraph() as stub:
     stub.add_upload("b", ["SUCCEEDED"])
@@ -511,7 +510,17 @@ print(requests.Session.get_adapter.__module__, botocore.endpoint.time is time,
 """
 
 
-def test_botocore_imported_after_the_package_and_requests_imported_during_a_stub_reach_it_and_are_put_back() -> None:
+@pytest.mark.parametrize(
+    "imports",
+    [
+        pytest.param(
+            'import pytest_thingsgraph\nassert "botocore" not in sys.modules and "requests" not in sys.modules',
+            id="botocore-after-the-package-requests-during-a-stub",
+        ),
+        pytest.param("import boto3, requests\nimport pytest_thingsgraph", id="both-before-the-package"),
+    ],
+)
+def test_libraries_imported_before_after_or_during_reach_the_stub_and_are_put_back(imports: str) -> None:
     package_root = Path(pytest_thingsgraph.__file__).resolve().parent.parent
     env: Mapping[str, str] = {
         **os.environ,
@@ -520,8 +529,10 @@ def test_botocore_imported_after_the_package_and_requests_imported_during_a_stub
         "AWS_MAX_ATTEMPTS": "1",
     }
 
+    script = FRESH.replace("{imports}", imports)
+
     result = subprocess.run(
-        [sys.executable, "-c", FRESH], capture_output=True, text=True, timeout=120, check=False, cwd=package_root,
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False, cwd=package_root,
         env=dict(env),
     )  # fmt: skip
 
