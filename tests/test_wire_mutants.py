@@ -120,6 +120,24 @@ def test_an_expiry_of_no_whole_minutes_is_named_in_seconds() -> None:
     assert expired.message.endswith(" - 1000 sec.)")
 
 
+@pytest.mark.parametrize("tail", ["&note=why?", "#part", "#a#b"])
+def test_a_question_mark_in_a_query_value_or_a_fragment_leaves_a_presigned_url_valid(tail: str) -> None:
+    url, signed_at = _presigned(3600)
+
+    assert check_signature("GET", url + tail, {}, signed_at) is None
+
+
+def test_a_blank_expiry_is_refused_and_named() -> None:
+    url, signed_at = _presigned(3600)
+
+    rejection = check_signature("GET", _with_query(url, X_Amz_Expires=""), {}, signed_at)
+
+    assert rejection is not None
+    assert rejection.message == (
+        "X-Amz-Expires must be a whole number of seconds from 1 to 604800 (seven days), got ''. "
+    )
+
+
 def _header_signed() -> dict[str, str]:
     request = AWSRequest("POST", URL, data=BODY, headers=HEADERS)
     SigV4Auth(CREDENTIALS, "iotthingsgraph", "us-east-1").add_auth(request)
@@ -168,6 +186,17 @@ def test_a_signature_scoped_to_another_region_than_the_hosts_is_refused_in_every
 
     assert rejection is not None
     assert rejection.message == "Credential should be scoped to a valid region. "
+
+
+def test_a_blank_x_amz_algorithm_in_the_query_beside_an_authorization_header_is_refused() -> None:
+    headers = _header_signed()
+
+    rejection = check_signature("POST", URL + "?X-Amz-Algorithm=", headers, _epoch(headers["x-amz-date"]))
+
+    assert rejection is not None
+    assert (
+        rejection.message == "Found both 'X-Amz-Algorithm' as a query-string param and 'Authorization' as HTTP header."
+    )
 
 
 def test_a_wrong_terminator_ending_in_a_letter_is_named_whole() -> None:
