@@ -188,6 +188,17 @@ def test_a_signature_scoped_to_another_region_than_the_hosts_is_refused_in_every
     assert rejection.message == "Credential should be scoped to a valid region. "
 
 
+@pytest.mark.parametrize(
+    ("authorization", "region"),
+    [
+        ("AWS4-HMAC-SHA256 Cred=AKID/20240101/eu-west-1/iotthingsgraph/aws4_request", "us-east-1"),
+        ("Credential=AKID/20240101/eu-west-1/iotthingsgraph/aws4_request", "eu-west-1"),
+    ],
+)
+def test_a_calls_region_is_its_credential_scopes_else_its_hosts(authorization: str, region: str) -> None:
+    assert scope_region({"authorization": authorization}, URL) == region
+
+
 def test_a_blank_x_amz_algorithm_in_the_query_beside_an_authorization_header_is_refused() -> None:
     headers = _header_signed()
 
