@@ -1,15 +1,18 @@
 """The wire adapters' documented behaviour, pinned where mutation testing found it unpinned.
 
 Covers what a caller of each adapter sees: the SigV4 checks' exact limits and wording
-(``X-Amz-Expires`` of one second, a presigned URL without one, a span shown in seconds,
-values cut at 40 characters); the requests adapter's retries as urllib3 runs them (the
+(``X-Amz-Expires`` of one second, blank or absent, a span shown in seconds, values cut at 40
+characters, a terminator ending in a letter, blank query parameters beside a header, ``?`` in a
+query value and fragments), the region a call is recorded with (a credential scope, or the host
+read from every URL form); the requests adapter's retries as urllib3 runs them (the
 ``RetryError`` that names the URL and the cause, the methods a ``Retry`` allows, a 503
 without ``Retry-After``, the waits of ``instant_retries=False``), a session's own adapter
 (without ``max_retries``, or the one used while no stub runs, with every keyword requests
 gave it); aiobotocore's retry waits and adaptive token bucket, with and without
-``instant_retries``; botocore's endpoint templates read afresh; and, in a fresh
-interpreter, libraries imported after the package (botocore) or while a stub runs
-(requests, aiobotocore) reaching the stub.
+``instant_retries``; botocore's endpoint templates read afresh, and the HTTP response a
+botocore event handler sees; and, in a fresh
+interpreter, libraries imported before the package, after it (botocore) or while a stub
+runs (requests) reaching the stub, and put back when the last stub stops.
 
 The waits are observed where they would happen (``time.sleep``, ``asyncio.sleep``,
 ``asyncio.wait_for``), never timed.
