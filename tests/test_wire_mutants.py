@@ -202,6 +202,13 @@ def test_a_calls_region_is_its_credential_scopes_else_its_hosts(authorization: s
     assert scope_region({"authorization": authorization}, URL) == region
 
 
+def test_a_presigned_calls_region_is_its_query_credentials_scope() -> None:
+    request = AWSRequest("GET", URL)
+    SigV4QueryAuth(CREDENTIALS, "iotthingsgraph", "eu-west-1", expires=60).add_auth(request)
+
+    assert scope_region({}, request.prepare().url) == "eu-west-1"  # not the host's us-east-1
+
+
 def test_a_blank_x_amz_algorithm_in_the_query_beside_an_authorization_header_is_refused() -> None:
     headers = _header_signed()
 
