@@ -10,6 +10,7 @@ in this process, as ``test_server_main.py`` runs it.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import json
@@ -26,10 +27,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from server_helpers import TIMEOUT, call, connect, control
+from server_helpers import TIMEOUT, call, connect, control, signed_headers
 from test_server_main import LISTENING, run, run_without_listening
 
 from pytest_thingsgraph import ServiceError, ThingsGraphServer, ThingsGraphStub, UsageError
+from pytest_thingsgraph._options import OPTION_HELP
 from pytest_thingsgraph._server import (
     add_upload_json,
     apply_script,
@@ -37,7 +39,6 @@ from pytest_thingsgraph._server import (
     queue_upload_entity_definitions_json,
     serving,
 )
-from pytest_thingsgraph._options import OPTION_HELP
 from pytest_thingsgraph.server import SERVER_OPTIONS, main
 from pytest_thingsgraph.server import run as console_script
 
@@ -69,10 +70,12 @@ def exchange(server: ThingsGraphServer, data: bytes) -> bytes:
     """Send ``data`` on a fresh connection, half-close, and read all the server answers until it closes."""
     with socket.create_connection(("127.0.0.1", server.port), timeout=TIMEOUT) as sock:
         sock.sendall(data)
-        sock.shutdown(socket.SHUT_WR)
+        with contextlib.suppress(OSError):  # the server may have closed it already
+            sock.shutdown(socket.SHUT_WR)
         chunks = []
-        while chunk := sock.recv(65536):
-            chunks.append(chunk)
+        with contextlib.suppress(ConnectionResetError):
+            while chunk := sock.recv(65536):
+                chunks.append(chunk)
         return b"".join(chunks)
 
 
@@ -90,7 +93,9 @@ def responses(answer: bytes) -> list[tuple[str, dict[str, str], Any]]:
 
 
 def chunked(path: str, chunks: bytes, *, extra: bytes = b"") -> bytes:
-    return b"POST " + path.encode() + b" HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n" + extra + b"\r\n" + chunks
+    return (
+        b"POST " + path.encode() + b" HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n" + extra + b"\r\n" + chunks
+    )
 
 
 # --- the JSON form of scripts ------------------------------------------------------------------------
@@ -112,7 +117,10 @@ def test_each_json_form_names_what_is_wrong_by_default() -> None:
             lambda: queue_upload_entity_definitions_json(stub, 5),
             'answer is a number: give a JSON object such as {"uploadId": "u-1", "script": ["SUCCEEDED"]}.',
         ),
-        (lambda: parse_created_date("x"), "createdDate='x' is not an ISO 8601 date: give one such as '2024-05-01T12:00:00Z'."),
+        (
+            lambda: parse_created_date("x"),
+            "createdDate='x' is not an ISO 8601 date: give one such as '2024-05-01T12:00:00Z'.",
+        ),
         (lambda: parse_created_date(1e20), "createdDate=1e+20 is not a date: give epoch seconds from 1970 to 2199."),
     ]
     for make, message in cases:
@@ -173,7 +181,9 @@ def test_a_queued_answers_own_problems_are_named_by_where() -> None:
 
 def test_a_script_items_bad_date_is_named_by_its_place() -> None:
     with pytest.raises(UsageError) as caught:
-        add_upload_json(ThingsGraphStub(), {"uploadId": "b", "script": [{"uploadStatus": "FAILED", "createdDate": "x"}]})
+        add_upload_json(
+            ThingsGraphStub(), {"uploadId": "b", "script": [{"uploadStatus": "FAILED", "createdDate": "x"}]}
+        )
     assert str(caught.value) == (
         "upload: script item 0: createdDate='x' is not an ISO 8601 date: give one such as '2024-05-01T12:00:00Z'."
     )
@@ -231,7 +241,9 @@ def test_a_405_names_the_allowed_method_in_an_allow_header(server: ThingsGraphSe
 
 
 def test_a_trailing_slash_reaches_the_route_and_any_other_ending_does_not(server: ThingsGraphServer) -> None:
-    status, answer = control(server.endpoint_url, "POST", "/_thingsgraph/uploads/", {"uploadId": "u", "script": ["SUCCEEDED"]})
+    status, answer = control(
+        server.endpoint_url, "POST", "/_thingsgraph/uploads/", {"uploadId": "u", "script": ["SUCCEEDED"]}
+    )
     assert (status, answer) == (200, {"uploadId": "u"})
     status, answer = control(server.endpoint_url, "GET", "/_thingsgraph/callsX")
     assert status == 404
@@ -250,7 +262,10 @@ def test_bodies_the_control_api_cannot_read_are_named(server: ThingsGraphServer)
     )
     assert raw_control(server, "POST", route, b"{")[::2] == (
         400,
-        {"message": f"POST {route}: the body is not JSON: Expecting property name enclosed in double quotes at line 1 column 2."},
+        {
+            "message": f"POST {route}: the body is not JSON: "
+            "Expecting property name enclosed in double quotes at line 1 column 2."
+        },
     )
     with ThingsGraphServer() as roomy:  # the default 8 MiB limit
         deep = raw_control(roomy, "POST", route, b"[" * 100_000)  # deeper than the decoder recurses
@@ -278,7 +293,7 @@ def test_serving_passes_its_keywords_to_the_server() -> None:
     try:
         status, _, answer = responses(exchange(server, b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\n\r\n"))[0]
     finally:
-        generator.close()
+        assert next(generator, None) is None  # as pytest ends a fixture: the server stops
     assert status == "HTTP/1.1 413 Request Entity Too Large"
     assert "limit of 10 bytes" in answer["message"]
     assert not server.running
@@ -306,7 +321,10 @@ def test_a_chunked_body_of_exactly_the_limit_is_read_and_one_byte_more_is_413(se
     over = b"%x\r\n%s\r\n%x\r\n%s \r\n0\r\n\r\n" % (half, padded[:half], LIMIT - half + 1, padded[half:])
     [(status, headers, answer)] = responses(exchange(server, chunked("/_thingsgraph/reset", over)))
     assert (status, headers.get("connection")) == ("HTTP/1.1 413 Request Entity Too Large", "close")
-    assert answer == {"__type": "RequestEntityTooLarge", "message": f"The request body of more than that {TOO_LARGE_ADVICE}"}
+    assert answer == {
+        "__type": "RequestEntityTooLarge",
+        "message": f"The request body of more than that {TOO_LARGE_ADVICE}",
+    }
 
 
 def test_chunk_extensions_and_bare_line_feeds_are_read(server: ThingsGraphServer) -> None:
@@ -323,7 +341,10 @@ def test_a_chunked_body_may_end_without_its_final_blank_line(server: ThingsGraph
 def test_a_chunk_size_line_longer_than_a_kib_is_refused(server: ThingsGraphServer) -> None:
     body = b"2;" + b"x" * 4000 + b"\r\n{}\r\n0\r\n\r\n"
     [(status, _, answer)] = responses(exchange(server, chunked("/_thingsgraph/reset", body)))
-    assert (status, answer) == ("HTTP/1.1 400 Bad Request", {"__type": "BadRequest", "message": "A chunk ended early or without its CRLF."})
+    assert (status, answer) == (
+        "HTTP/1.1 400 Bad Request",
+        {"__type": "BadRequest", "message": "A chunk ended early or without its CRLF."},
+    )
 
 
 @pytest.mark.parametrize(
@@ -563,3 +584,152 @@ def test_the_console_script_exits_with_mains_status(monkeypatch: pytest.MonkeyPa
         console_script()
     assert exited.value.code == 2
     assert stderr.getvalue().startswith(f"thingsgraph-server: --script {tmp_path / 'none.json'}: cannot read it: ")
+
+
+# --- the service's side of the wire ------------------------------------------------------------------------
+
+
+def signed_request(server: ThingsGraphServer, body: bytes, *, content_length: bool = True) -> bytes:
+    headers = signed_headers(server.endpoint_url + "/", body)
+    headers.pop("Content-Length", None)
+    if content_length:
+        headers["Content-Length"] = str(len(body))
+    return (
+        b"POST / HTTP/1.1\r\n"
+        + b"".join(f"{name}: {value}\r\n".encode() for name, value in headers.items())
+        + b"\r\n"
+        + body
+    )
+
+
+def test_a_request_without_content_length_has_an_empty_body(server: ThingsGraphServer) -> None:
+    without = responses(exchange(server, signed_request(server, b"", content_length=False)))
+    with_zero = responses(exchange(server, signed_request(server, b"")))
+    assert (
+        [answer for _, _, answer in without]
+        == [answer for _, _, answer in with_zero]
+        == [
+            {
+                "__type": "InvalidRequestException",
+                "message": "1 validation error detected: Value null at 'uploadId' failed to satisfy constraint: "
+                "Member must not be null",
+            }
+        ]
+    )
+    assert [call.request for call in server.stub.calls] == [{}, {}]
+
+
+def test_an_unsigned_request_takes_its_region_from_the_host_header(server: ThingsGraphServer) -> None:
+    body = b'{"uploadId": "u"}'
+    request = (
+        b"POST / HTTP/1.1\r\nHost: iotthingsgraph.eu-west-1.amazonaws.com\r\n"
+        b"X-Amz-Target: IotThingsGraphFrontEndService.GetUploadStatus\r\n"
+        b"Content-Type: application/x-amz-json-1.1\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)
+    )
+    [(status, _, answer)] = responses(exchange(server, request))
+    assert (status, answer["__type"]) == ("HTTP/1.1 403 Forbidden", "MissingAuthenticationTokenException")
+    assert [(call.region, call.status_code) for call in server.stub.calls] == [("eu-west-1", 403)]
+
+
+def test_an_undocumented_status_has_an_empty_reason_phrase(server: ThingsGraphServer) -> None:
+    server.stub.on_upload_entity_definitions(ServiceError("OddException", "odd", status_code=499))
+    with socket.create_connection(("127.0.0.1", server.port), timeout=TIMEOUT) as sock:
+        body = json.dumps(DOCUMENT).encode()
+        headers = signed_headers(server.endpoint_url + "/", body, operation="UploadEntityDefinitions")
+        headers["Content-Length"] = str(len(body))
+        sock.sendall(
+            b"POST / HTTP/1.1\r\n" + b"".join(f"{k}: {v}\r\n".encode() for k, v in headers.items()) + b"\r\n" + body
+        )
+        assert sock.recv(13) == b"HTTP/1.1 499 "
+        assert sock.recv(2) == b"\r\n"
+
+
+@pytest.mark.parametrize(
+    ("head", "message"),
+    [
+        (
+            b"Transfer-Encoding: chunked\r\nContent-Length: 2\r\n",
+            "The request has both Transfer-Encoding and Content-Length: send one of them.",
+        ),
+        (
+            b"Transfer-Encoding: gzip\r\n",
+            "Transfer-Encoding 'gzip' is not supported: send chunked, or a Content-Length.",
+        ),
+        (b"Content-Length: twelve\r\n", "Content-Length 'twelve' is not a number of bytes."),
+        (b"Content-Length: 10\r\n", "The body ended after 2 of the 10 bytes its Content-Length states."),
+    ],
+)
+def test_a_body_that_cannot_be_read_is_400_naming_why(server: ThingsGraphServer, head: bytes, message: str) -> None:
+    answer = exchange(server, b"POST /_thingsgraph/reset HTTP/1.1\r\nHost: x\r\n" + head + b"\r\n{}")
+    [(status, headers, document)] = responses(answer)
+    assert (status, headers["connection"]) == ("HTTP/1.1 400 Bad Request", "close")
+    assert document == {"__type": "BadRequest", "message": message}
+
+
+def test_a_content_length_over_the_limit_is_413_naming_both_sizes(server: ThingsGraphServer) -> None:
+    answer = exchange(server, b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1001\r\n\r\n")
+    [(status, headers, document)] = responses(answer)
+    assert (status, headers["connection"]) == ("HTTP/1.1 413 Request Entity Too Large", "close")
+    assert document == {
+        "__type": "RequestEntityTooLarge",
+        "message": f"The request body of 1001 bytes {TOO_LARGE_ADVICE}",
+    }
+
+
+def test_head_gets_the_head_alone(server: ThingsGraphServer) -> None:
+    answer = exchange(server, b"HEAD /_thingsgraph/calls HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.1 405 Method Not Allowed\r\n")
+    assert answer.endswith(b"\r\n\r\n")
+    assert b"{" not in answer
+
+
+def test_the_control_prefix_alone_and_queries_with_question_marks(server: ThingsGraphServer) -> None:
+    [(status, _, answer)] = responses(exchange(server, b"GET /_thingsgraph HTTP/1.1\r\nHost: x\r\n\r\n"))
+    assert status == "HTTP/1.1 404 Not Found"
+    assert answer["message"].startswith("No control API at /_thingsgraph: use one of POST /_thingsgraph/uploads; ")
+    [(status, _, answer)] = responses(exchange(server, b"GET /_thingsgraph/calls?a=?b HTTP/1.1\r\nHost: x\r\n\r\n"))
+    assert (status, answer) == ("HTTP/1.1 200 OK", {"calls": []})
+
+
+def test_a_tls_record_is_closed_without_an_answer_even_with_line_ends(server: ThingsGraphServer) -> None:
+    assert exchange(server, b"\x16\x03\x01\x00\x05hello\r\n\r\n") == b""
+    assert exchange(server, b"\x17\x03\x01\x00\x05hello\r\n\r\n").startswith(b"HTTP/1.1 400 ")  # not a handshake
+
+
+def test_each_request_is_logged_with_its_path_without_the_query(
+    server: ThingsGraphServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="pytest_thingsgraph.server")
+    exchange(server, b"GET /_thingsgraph/calls?a=1?b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    assert exchange(server, b"GET /" + b"a" * 70000 + b" HTTP/1.1\r\n\r\n").startswith(b"HTTP/1.1 414 ")
+    assert [
+        (record.name, record.levelno, record.getMessage())
+        for record in caplog.records
+        if record.levelno >= logging.INFO
+    ] == [
+        ("pytest_thingsgraph.server", logging.INFO, "GET /_thingsgraph/calls -> 200"),
+        ("pytest_thingsgraph.server", logging.INFO, "  -> 414"),  # no method or path was read
+    ]
+
+
+def test_stop_waits_for_a_request_in_flight(monkeypatch: pytest.MonkeyPatch) -> None:
+    stub = ThingsGraphStub()
+    answering, release = threading.Event(), threading.Event()
+    real_answer = stub.answer
+
+    def slow_answer(request: Any) -> Any:
+        answering.set()
+        release.wait(TIMEOUT)
+        return real_answer(request)
+
+    monkeypatch.setattr(stub, "answer", slow_answer)
+    server = ThingsGraphServer(stub).start()
+    client = threading.Thread(target=exchange, args=(server, signed_request(server, b"{}")), daemon=True)
+    client.start()
+    assert answering.wait(TIMEOUT)
+    handlers = [thread for thread in threading.enumerate() if "process_request_thread" in thread.name]
+    assert len(handlers) == 1
+    threading.Timer(0.2, release.set).start()
+    server.stop()
+    assert not handlers[0].is_alive()  # joined: the answer was written before stop() returned
+    client.join(TIMEOUT)
