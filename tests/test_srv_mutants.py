@@ -19,7 +19,10 @@ import os
 import select
 import signal
 import socket
+import subprocess
+import sys
 import threading
+import warnings
 from collections.abc import Iterator
 from contextlib import redirect_stderr, redirect_stdout
 from email.message import Message
@@ -733,3 +736,89 @@ def test_stop_waits_for_a_request_in_flight(monkeypatch: pytest.MonkeyPatch) -> 
     server.stop()
     assert not handlers[0].is_alive()  # joined: the answer was written before stop() returned
     client.join(TIMEOUT)
+
+
+# --- ThingsGraphServer's own arguments and life ---------------------------------------------------------
+
+
+def test_ipv6_loopback_serves_where_the_machine_has_one() -> None:
+    try:
+        with socket.socket(socket.AF_INET6) as probe:
+            probe.bind(("::1", 0))
+    except OSError as error:
+        pytest.skip(f"no IPv6 loopback on this machine: {error}")
+    with ThingsGraphServer(host="::1") as server:  # must not fail where a plain socket binds
+        assert server.endpoint_url == f"http://[::1]:{server.port}"
+        with socket.create_connection(("::1", server.port), timeout=TIMEOUT) as sock:
+            sock.sendall(b"GET /_thingsgraph/calls HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            assert sock.recv(15) == b"HTTP/1.1 200 OK"
+
+
+def test_by_default_the_os_picks_a_free_port_for_each_server() -> None:
+    with ThingsGraphServer() as first, ThingsGraphServer() as second:
+        assert first.port != second.port
+        assert exchange(first, b"GET /_thingsgraph/calls HTTP/1.1\r\nHost: x\r\n\r\n").startswith(b"HTTP/1.1 200 ")
+        assert exchange(second, b"GET /_thingsgraph/calls HTTP/1.1\r\nHost: x\r\n\r\n").startswith(b"HTTP/1.1 200 ")
+
+
+@pytest.mark.parametrize(
+    ("keywords", "message"),
+    [
+        ({"timeout": True}, "ThingsGraphServer timeout=True is not a number of seconds: pass one above 0."),
+        ({"timeout": "10"}, "ThingsGraphServer timeout='10' is not a number of seconds: pass one above 0."),
+        ({"max_body_bytes": True}, "ThingsGraphServer max_body_bytes=True is not a size: pass an int above 0."),
+        ({"max_body_bytes": "8"}, "ThingsGraphServer max_body_bytes='8' is not a size: pass an int above 0."),
+        ({"max_body_bytes": 0}, "ThingsGraphServer max_body_bytes=0 is not a size: pass an int above 0."),
+    ],
+)
+def test_arguments_that_are_not_numbers_are_refused_by_name(keywords: dict[str, Any], message: str) -> None:
+    with pytest.raises(UsageError) as caught:
+        ThingsGraphServer(**keywords)
+    assert str(caught.value) == message
+
+
+def test_a_one_byte_limit_is_a_limit() -> None:
+    request = b"POST /_thingsgraph/reset HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n%s"
+    with ThingsGraphServer(max_body_bytes=1) as server:
+        [(status, _, _)] = responses(exchange(server, request % (1, b"{")))
+        assert status == "HTTP/1.1 200 OK"
+        [(status, _, _)] = responses(exchange(server, request % (2, b"{}")))
+        assert status == "HTTP/1.1 413 Request Entity Too Large"
+
+
+def test_without_a_stub_the_server_serves_one_of_its_own() -> None:
+    with ThingsGraphServer() as server:
+        server.stub.add_upload("own", ["SUCCEEDED"])
+        connection = connect(server.endpoint_url)
+        try:
+            status, _, body = call(connection, server.endpoint_url, {"uploadId": "own"})
+        finally:
+            connection.close()
+        assert (status, json.loads(body)["uploadStatus"]) == (200, "SUCCEEDED")
+
+
+def test_starting_twice_says_what_to_do() -> None:
+    with ThingsGraphServer() as server, pytest.raises(UsageError) as caught:
+        server.start()
+    assert str(caught.value) == "ThingsGraphServer.start(): the server is already running: stop() it first."
+
+
+def test_the_non_loopback_warning_points_at_the_caller_of_start() -> None:
+    server = ThingsGraphServer(host="192.0.2.1")  # TEST-NET-1: on no interface, the bind fails after the warning
+    with warnings.catch_warnings(record=True) as caught, pytest.raises(OSError, match="address"):
+        warnings.simplefilter("always")
+        server.start()
+    assert [(str(warning.message), warning.filename) for warning in caught] == [
+        (
+            "thingsgraph server: listening on 192.0.2.1, which is not a loopback address: anyone who can reach it "
+            "can script the stub and read its calls through the control API, which has no authentication. "
+            "Use --host 127.0.0.1 unless other machines (or containers) must reach it.",
+            __file__,
+        )
+    ]
+
+
+def test_a_server_never_stopped_does_not_keep_its_process_alive() -> None:
+    code = "from pytest_thingsgraph import ThingsGraphServer; print(ThingsGraphServer().start().port > 0)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=TIMEOUT, check=False)
+    assert (done.returncode, done.stdout) == (0, "True\n")
