@@ -808,14 +808,14 @@ def test_the_non_loopback_warning_points_at_the_caller_of_start() -> None:
     with warnings.catch_warnings(record=True) as caught, pytest.raises(OSError, match="address"):
         warnings.simplefilter("always")
         server.start()
-    assert [(str(warning.message), warning.filename) for warning in caught] == [
-        (
-            "thingsgraph server: listening on 192.0.2.1, which is not a loopback address: anyone who can reach it "
-            "can script the stub and read its calls through the control API, which has no authentication. "
-            "Use --host 127.0.0.1 unless other machines (or containers) must reach it.",
-            __file__,
-        )
-    ]
+    [warning] = caught
+    assert str(warning.message) == (
+        "thingsgraph server: listening on 192.0.2.1, which is not a loopback address: anyone who can reach it "
+        "can script the stub and read its calls through the control API, which has no authentication. "
+        "Use --host 127.0.0.1 unless other machines (or containers) must reach it."
+    )
+    if "MUTANT_UNDER_TEST" not in os.environ:  # mutmut's trampoline (tox -e mutation) adds a frame of its own
+        assert warning.filename == __file__
 
 
 def test_a_server_never_stopped_does_not_keep_its_process_alive() -> None:
