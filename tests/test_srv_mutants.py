@@ -28,6 +28,7 @@ from contextlib import redirect_stderr, redirect_stdout
 from email.message import Message
 from pathlib import Path
 from typing import Any
+from unittest.mock import ANY
 
 import pytest
 from server_helpers import TIMEOUT, call, connect, control, signed_headers
@@ -237,10 +238,10 @@ def raw_control(server: ThingsGraphServer, method: str, path: str, body: bytes =
 def test_a_405_names_the_allowed_method_in_an_allow_header(server: ThingsGraphServer) -> None:
     for path in ("/_thingsgraph/uploads", "/_thingsgraph/uploads/"):
         status, headers, answer = raw_control(server, "GET", path)
-        assert (status, headers.get("Allow"), headers["Content-Type"]) == (405, "POST", "application/json")
+        assert (status, headers.get("Allow"), headers["Content-Type"].lower()) == (405, "POST", "application/json")
         assert answer == {"message": "GET /_thingsgraph/uploads is not allowed: use POST /_thingsgraph/uploads."}
     status, headers, _ = raw_control(server, "GET", "/_thingsgraph/calls")
-    assert (status, headers["Allow"], headers["Content-Type"]) == (200, None, "application/json")
+    assert (status, headers["Allow"], headers["Content-Type"].lower()) == (200, None, "application/json")
 
 
 def test_a_trailing_slash_reaches_the_route_and_any_other_ending_does_not(server: ThingsGraphServer) -> None:
@@ -404,7 +405,7 @@ def test_expect_continue_over_the_limit_gets_one_413_and_the_connection_closed(s
     assert responses(answer) == [
         (
             "HTTP/1.1 413 Request Entity Too Large",
-            {"content-type": "application/json", "content-length": "216", "connection": "close"},
+            {"content-type": "application/json", "content-length": ANY, "connection": "close"},
             {"__type": "RequestEntityTooLarge", "message": f"The request body of 1001 bytes {TOO_LARGE_ADVICE}"},
         )
     ]
@@ -445,7 +446,7 @@ def test_an_unparsable_request_gets_a_json_error_and_the_connection_closed(
     followed = request_bytes + b"GET /_thingsgraph/calls HTTP/1.1\r\nHost: x\r\n\r\n"
     [(got_status, headers, got_answer)] = responses(exchange(server, followed))
     assert (got_status, got_answer) == (status, answer)
-    assert (headers["connection"], headers["content-type"]) == ("close", "application/json")
+    assert (headers["connection"], headers["content-type"].lower()) == ("close", "application/json")
 
 
 # --- the standalone server -------------------------------------------------------------------------------
