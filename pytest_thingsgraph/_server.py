@@ -383,7 +383,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             if len(chunk) < size or self.rfile.readline(3) not in (b"\r\n", b"\n"):
                 raise _BadBody("A chunk ended early or without its CRLF.")
             chunks.append(chunk)
-        for _ in range(100):  # trailer fields, then the blank line
+        for _ in range(101):  # up to 100 trailer fields, then the blank line
             if self.rfile.readline(65537) in (b"\r\n", b"\n", b""):
                 return b"".join(chunks)
         raise _BadBody("The chunked body has more than 100 trailer lines.")
