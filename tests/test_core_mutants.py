@@ -1,0 +1,127 @@
+"""What the stub, ``mock_thingsgraph`` and the pytest plugin show a user, pinned where mutmut found it unpinned.
+
+Covers ``_stub.py``, ``_patcher.py``, ``plugin.py`` and the package's ``__init__``: the messages of
+refused arguments, where a decorated function's stub is said to have started, ... (each test names the
+behaviour it checks; benchmarks/MUTATION.md lists the mutants they kill).
+"""
+
+from __future__ import annotations
+
+import types
+import uuid
+
+import pytest
+from helpers import make_client
+
+from pytest_thingsgraph import ServiceError, ThingsGraphStub, UsageError, active_stub, mock_thingsgraph
+from pytest_thingsgraph._registry import active
+
+# Where a decorated function's stub started: its definition (the decorator's line), not the caller.
+
+
+@mock_thingsgraph()
+def _start_a_second_stub() -> str:
+    with pytest.raises(UsageError) as caught:
+        mock_thingsgraph().start()
+    return str(caught.value)
+
+
+_DECORATED_AT = f"{__file__}:{_start_a_second_stub.__wrapped__.__code__.co_firstlineno}"  # type: ignore[attr-defined]
+
+
+def test_a_second_stub_inside_a_decorated_function_names_the_decorated_definition() -> None:
+    message = _start_a_second_stub()
+
+    assert message == (
+        "Cannot start mock_thingsgraph(): a Things Graph stub is already active, mock_thingsgraph() decorating "
+        f"_start_a_second_stub started at {_DECORATED_AT}. Only one answers at a time: use that stub "
+        "(active_stub() returns it), or stop it first (leave its with block, or call stop() on what started it)."
+    )
+    assert active() is None
+
+
+class _Poller:
+    def __init__(self, upload_id: str) -> None:
+        self.upload_id = upload_id
+
+    def poll(self) -> str:
+        active_stub().add_upload(self.upload_id, ["SUCCEEDED"])
+        return str(make_client().get_upload_status(uploadId=self.upload_id)["uploadStatus"])
+
+
+def test_a_bound_method_can_be_decorated_and_runs_with_a_stub_of_its_own() -> None:
+    poll = mock_thingsgraph()(_Poller("u").poll)
+
+    assert (poll(), poll()) == ("SUCCEEDED", "SUCCEEDED")  # a fresh stub each call: "u" is scripted twice
+    assert active() is None
+
+
+def test_a_bound_method_without_code_of_its_own_can_be_decorated() -> None:
+    # A method bound to a callable with no Python code (here a builtin) has no definition to name.
+    method = types.MethodType(len, "four")
+    decorated = mock_thingsgraph()(method)
+
+    assert decorated() == 4
+    assert active() is None
+
+
+# The messages of refused arguments.
+
+
+@pytest.mark.parametrize(
+    ("script", "expected", "message"),
+    [
+        (
+            ["SUCCEEDED"],
+            [("syncWithPublicNamespace", True)],
+            "on_upload_entity_definitions(upload_id='u'): expected=[('syncWithPublicNamespace', True)] "
+            "is not a dict of request members.",
+        ),
+        (
+            ServiceError("ThrottlingException"),
+            "syncWithPublicNamespace",
+            "on_upload_entity_definitions(ServiceError('ThrottlingException')): expected='syncWithPublicNamespace' "
+            "is not a dict of request members.",
+        ),
+    ],
+)
+def test_an_expected_that_is_not_a_dict_is_refused_with_its_value(
+    script: list[str] | ServiceError, expected: object, message: str
+) -> None:
+    with mock_thingsgraph() as stub:
+        kwargs = {} if isinstance(script, ServiceError) else {"upload_id": "u"}
+        with pytest.raises(UsageError) as caught:
+            stub.on_upload_entity_definitions(script, expected=expected, **kwargs)  # type: ignore[call-overload]
+        assert str(caught.value) == message
+        assert active_stub() is stub
+
+
+# What a stub shows of itself.
+
+
+def test_a_stub_shows_whether_it_is_active_stopped_or_not_yet_started() -> None:
+    stub = ThingsGraphStub()
+    assert repr(stub) == "<ThingsGraphStub inactive: 0 uploads, 0 calls>"
+
+    patcher = mock_thingsgraph()
+    running = patcher.start()
+    try:
+        running.add_upload("a", ["SUCCEEDED"])
+        running.add_upload("b", ["SUCCEEDED"])
+        make_client().get_upload_status(uploadId="a")
+        assert repr(running) == "<ThingsGraphStub active: 2 uploads, 1 calls>"
+        assert repr(stub) == "<ThingsGraphStub inactive: 0 uploads, 0 calls>"  # another stub is the active one
+    finally:
+        patcher.stop(check=False)
+    assert repr(running) == "<ThingsGraphStub stopped: 2 uploads, 1 calls>"
+
+
+def test_request_ids_are_uuids_in_their_canonical_form(thingsgraph_stub: ThingsGraphStub) -> None:
+    thingsgraph_stub.add_upload("u", ["IN_PROGRESS", "SUCCEEDED"])
+    client = make_client()
+
+    returned = [client.get_upload_status(uploadId="u")["ResponseMetadata"]["RequestId"] for _ in range(2)]
+
+    assert [call.request_id for call in thingsgraph_stub.calls] == returned
+    assert [str(uuid.UUID(request_id)) for request_id in returned] == returned
+    assert len(set(returned)) == 2
