@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import types
 import uuid
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
+from botocore.awsrequest import AWSResponse
 from helpers import make_client
 
-from pytest_thingsgraph import ServiceError, ThingsGraphStub, UsageError, active_stub, mock_thingsgraph
+from pytest_thingsgraph import ServiceError, StubError, ThingsGraphStub, UsageError, active_stub, mock_thingsgraph
 from pytest_thingsgraph._registry import active
 
 # Where a decorated function's stub started: its definition (the decorator's line), not the caller.
@@ -125,3 +128,93 @@ def test_request_ids_are_uuids_in_their_canonical_form(thingsgraph_stub: ThingsG
     assert [call.request_id for call in thingsgraph_stub.calls] == returned
     assert [str(uuid.UUID(request_id)) for request_id in returned] == returned
     assert len(set(returned)) == 2
+
+
+# An inner pytest session (pytester, in this process) hands the guard back as it found it.
+
+
+def _an_unstubbed_call_is_refused(monkeypatch: pytest.MonkeyPatch) -> bool:
+    """Whether the guard refuses a call made with no stub (one the client would have answered itself)."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "example-secret")
+    client = make_client(fresh_session=True)
+    body = b'{"uploadId": "u", "uploadStatus": "SUCCEEDED", "createdDate": 0}'
+    client.meta.events.register(
+        "before-send.iotthingsgraph", lambda request, **_: AWSResponse(request.url, 200, {}, _Raw(body))
+    )
+    try:
+        assert client.get_upload_status(uploadId="u")["uploadStatus"] == "SUCCEEDED"
+    except StubError:
+        return True
+    return False
+
+
+class _Raw:
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+
+    def stream(self, **_: Any) -> Iterator[bytes]:
+        yield self.body
+
+
+@pytest.mark.usefixtures("unguarded")
+@pytest.mark.parametrize("block", ["true", "false"])
+def test_an_inner_session_leaves_no_guard_behind(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, block: str
+) -> None:
+    pytester.makeini(f"[pytest]\nthingsgraph_block_unstubbed = {block}\n")
+    pytester.makepyfile(test_inner="def test_it(thingsgraph_stub):\n    pass\n")
+    assert not _an_unstubbed_call_is_refused(monkeypatch)
+
+    pytester.runpytest("-p", "no:randomly").assert_outcomes(passed=1)
+
+    assert not _an_unstubbed_call_is_refused(monkeypatch)
+
+
+@pytest.mark.parametrize("key", ["fake_credentials", "block_unstubbed"])
+def test_an_inner_session_stopped_by_a_wrong_ini_value_leaves_the_outer_guard_on(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, key: str
+) -> None:
+    pytester.makeini(f"[pytest]\nthingsgraph_{key} = maybe\n")
+    pytester.makepyfile(test_inner="def test_it(thingsgraph_stub):\n    pass\n")
+    assert _an_unstubbed_call_is_refused(monkeypatch)
+
+    result = pytester.runpytest("-p", "no:randomly")
+
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    message = f"ERROR: ini key thingsgraph_{key}: invalid truth value 'maybe': set it to true or false."
+    result.stderr.fnmatch_lines([message])
+    assert _an_unstubbed_call_is_refused(monkeypatch)
+
+
+# reset(): a stub shared by several tests starts each one afresh.
+
+
+def test_after_reset_requests_are_numbered_from_1_again() -> None:
+    patcher = mock_thingsgraph()
+    stub = patcher.start()
+    try:
+        client = make_client()
+        stub.add_upload("u", ["SUCCEEDED"])
+        client.get_upload_status(uploadId="u")
+        with pytest.raises(StubError, match=r"GetFlowTemplate \(request 2\)"):
+            client.get_flow_template(id="urn:tdm:aws/examples:Workflow:Lamp")
+
+        stub.reset()
+        assert (stub.calls, stub.failures()) == ([], [])
+        stub.add_upload("u", ["SUCCEEDED"])  # its script is forgotten too
+        with pytest.raises(StubError) as caught:
+            client.get_flow_template(id="urn:tdm:aws/examples:Workflow:Lamp")
+        client.get_upload_status(uploadId="u")
+    finally:
+        patcher.stop(check=False)
+
+    unstubbed = (
+        "Things Graph operation GetFlowTemplate (request 1) is not stubbed: pytest-thingsgraph answers "
+        "GetUploadStatus and UploadEntityDefinitions only. Keep the code under test from calling GetFlowTemplate "
+        "in this test, or run it without the stub."
+    )
+    assert str(caught.value) == unstubbed
+    assert stub.failures() == [
+        f"The stub raised StubError during the test (the code under test may have caught it):\n- {unstubbed}"
+    ]
