@@ -218,3 +218,17 @@ def test_after_reset_requests_are_numbered_from_1_again() -> None:
     assert stub.failures() == [
         f"The stub raised StubError during the test (the code under test may have caught it):\n- {unstubbed}"
     ]
+
+
+# add_upload's region= keyword.
+
+
+@pytest.mark.parametrize(("region", "shown"), [(1, "1"), (["us-east-1"], "['us-east-1']"), ("", "''")])
+def test_a_region_that_is_not_a_region_name_is_refused(region: object, shown: str) -> None:
+    with mock_thingsgraph() as stub, pytest.raises(UsageError) as caught:
+        stub.add_upload("u", ["SUCCEEDED"], region=region)  # type: ignore[arg-type]
+
+    assert str(caught.value) == (
+        f"add_upload('u'): region={shown} is not a region name: pass one such as 'us-east-1', "
+        "or None to answer in every region."
+    )
