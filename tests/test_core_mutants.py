@@ -13,10 +13,20 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import requests
 from botocore.awsrequest import AWSResponse
+from botocore.compat import HTTPHeaders
 from helpers import make_client
 
-from pytest_thingsgraph import ServiceError, StubError, ThingsGraphStub, UsageError, active_stub, mock_thingsgraph
+from pytest_thingsgraph import (
+    ServiceError,
+    StubError,
+    ThingsGraphServer,
+    ThingsGraphStub,
+    UsageError,
+    active_stub,
+    mock_thingsgraph,
+)
 from pytest_thingsgraph._registry import active
 
 # Where a decorated function's stub started: its definition (the decorator's line), not the caller.
@@ -140,7 +150,7 @@ def _an_unstubbed_call_is_refused(monkeypatch: pytest.MonkeyPatch) -> bool:
     client = make_client(fresh_session=True)
     body = b'{"uploadId": "u", "uploadStatus": "SUCCEEDED", "createdDate": 0}'
     client.meta.events.register(
-        "before-send.iotthingsgraph", lambda request, **_: AWSResponse(request.url, 200, {}, _Raw(body))
+        "before-send.iotthingsgraph", lambda request, **_: AWSResponse(request.url, 200, HTTPHeaders(), _Raw(body))
     )
     try:
         assert client.get_upload_status(uploadId="u")["uploadStatus"] == "SUCCEEDED"
@@ -232,3 +242,52 @@ def test_a_region_that_is_not_a_region_name_is_refused(region: object, shown: st
         f"add_upload('u'): region={shown} is not a region name: pass one such as 'us-east-1', "
         "or None to answer in every region."
     )
+
+
+# The teardown's line for each invalid request: its number, its operation (if known) and its region (if known).
+
+
+def test_invalid_requests_without_an_operation_or_a_region_are_listed_as_such(
+    thingsgraph_server: ThingsGraphServer,
+) -> None:
+    # Unsigned, to the loopback server: no credential scope and no Things Graph host, so no region.
+    json_type = {"Content-Type": "application/x-amz-json-1.1"}
+    get_upload_status = {"X-Amz-Target": "IotThingsGraphFrontEndService.GetUploadStatus", **json_type}
+    url = thingsgraph_server.endpoint_url
+    stub = thingsgraph_server.stub
+
+    answers = [
+        requests.post(url, data=b'{"uploadId": "u"}', headers=headers, timeout=5)
+        for headers in (json_type, get_upload_status)
+    ]
+
+    assert [answer.status_code for answer in answers] == [400, 403]
+    assert [(call.operation, call.region, call.error_code) for call in stub.calls] == [
+        (None, None, "UnknownOperationException"),
+        ("GetUploadStatus", None, "MissingAuthenticationTokenException"),
+    ]
+    assert stub.failures() == [
+        "These requests were invalid and were answered with the service's error:\n"
+        "- request 1 (unknown operation): UnknownOperationException: Missing X-Amz-Target header: name an operation.\n"
+        "- request 2 (GetUploadStatus): MissingAuthenticationTokenException: Missing Authentication Token\n"
+        "Fix the code that sent them; if they are on purpose, set allow_invalid_requests=True "
+        "(see 'Options and teardown' in the README of pytest-thingsgraph)"
+    ]
+    stub.reset()  # they were sent on purpose
+
+
+def test_an_invalid_request_in_a_region_names_it(thingsgraph_stub: ThingsGraphStub) -> None:
+    answer = requests.post(
+        "https://iotthingsgraph.eu-west-1.amazonaws.com/",
+        data=b"{}",
+        headers={"Content-Type": "application/x-amz-json-1.1"},
+        timeout=5,
+    )
+
+    assert answer.status_code == 400
+    assert [(call.operation, call.region) for call in thingsgraph_stub.calls] == [(None, "eu-west-1")]
+    assert thingsgraph_stub.failures()[0].splitlines()[1] == (
+        "- request 1 (unknown operation in eu-west-1): UnknownOperationException: "
+        "Missing X-Amz-Target header: name an operation."
+    )
+    thingsgraph_stub.reset()
