@@ -291,3 +291,52 @@ def test_an_invalid_request_in_a_region_names_it(thingsgraph_stub: ThingsGraphSt
         "Missing X-Amz-Target header: name an operation."
     )
     thingsgraph_stub.reset()
+
+
+# Where the fixture's stub and a decorated TestCase's stubs started, as a second stub's message names them.
+
+_SECOND_STUB = """
+import unittest
+
+from pytest_thingsgraph import mock_thingsgraph
+
+
+def test_fixture(thingsgraph_stub):
+    mock_thingsgraph().start()
+
+
+@mock_thingsgraph()
+class TestCase(unittest.TestCase):
+    def setUp(self):
+        self.set_up = True
+
+    def test_method(self):
+        mock_thingsgraph().start()
+"""
+
+
+def test_a_second_stub_names_the_test_whose_fixture_or_decorated_method_started_the_first(
+    pytester: pytest.Pytester,
+) -> None:
+    path = pytester.makepyfile(test_inner=_SECOND_STUB)
+    lines = path.read_text().splitlines()
+    fixture = lines.index("def test_fixture(thingsgraph_stub):") + 1
+    method = lines.index("    def test_method(self):") + 1
+
+    result = pytester.runpytest("-p", "no:randomly")
+
+    result.assert_outcomes(failed=2)
+    advice = (
+        "Only one answers at a time: use that stub (active_stub() returns it), or stop it first "
+        "(leave its with block, or call stop() on what started it)."
+    )
+    result.stdout.fnmatch_lines(
+        [
+            "E * pytest_thingsgraph.UsageError: Cannot start mock_thingsgraph(): a Things Graph stub is already "
+            "active, the thingsgraph_stub fixture of test_inner.py::test_fixture "
+            f"started at {path}:{fixture}. {advice}",
+            "E * pytest_thingsgraph.UsageError: Cannot start mock_thingsgraph(): a Things Graph stub is already "
+            f"active, mock_thingsgraph() decorating TestCase.test_method started at {path}:{method}. {advice}",
+        ],
+        consecutive=False,
+    )
