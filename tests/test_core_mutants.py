@@ -1,8 +1,10 @@
-"""What the stub, ``mock_thingsgraph`` and the pytest plugin show a user, pinned where mutmut found it unpinned.
+"""What the stub, ``mock_thingsgraph`` and the pytest plugin show a user, where mutmut found it unpinned.
 
-Covers ``_stub.py``, ``_patcher.py``, ``plugin.py`` and the package's ``__init__``: the messages of
-refused arguments, where a decorated function's stub is said to have started, ... (each test names the
-behaviour it checks; benchmarks/MUTATION.md lists the mutants they kill).
+Covers ``_stub.py``, ``_patcher.py`` and ``plugin.py``: where a second stub's message says the first one started
+(a decorated function's or TestCase method's definition, the fixture's test), which targets the decorator takes,
+the messages of refused ``expected=`` and ``region=`` arguments, a stub's ``repr``, request IDs, ``reset()``, the
+teardown lines of invalid requests with no operation or region, and an inner pytest session handing the guard back.
+The mutation survivors they kill are listed per test in the mutation notes (benchmarks/MUTATION.md).
 """
 
 from __future__ import annotations
