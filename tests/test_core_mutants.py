@@ -4,7 +4,6 @@ Covers ``_stub.py``, ``_patcher.py`` and ``plugin.py``: where a second stub's me
 (a decorated function's or TestCase method's definition, the fixture's test), which targets the decorator takes,
 the messages of refused ``expected=`` and ``region=`` arguments, a stub's ``repr``, request IDs, ``reset()``, the
 teardown lines of invalid requests with no operation or region, and an inner pytest session handing the guard back.
-The mutation survivors they kill are listed per test in the mutation notes (benchmarks/MUTATION.md).
 """
 
 from __future__ import annotations
