@@ -28,6 +28,7 @@ from hypothesis.errors import InvalidArgument
 from pytest_thingsgraph import ServiceError, ThingsGraphStub
 from pytest_thingsgraph.models import GetUploadStatusResponse
 from pytest_thingsgraph.strategies import (
+    InvalidRequestKind,
     created_dates,
     get_upload_status_responses,
     invalid_get_upload_status_requests,
@@ -93,6 +94,30 @@ def longest(strategy: st.SearchStrategy[T], size: Callable[[T], int], examples: 
     return max(sizes)
 
 
+def has(member: str) -> Callable[[dict[str, Any]], bool]:
+    return lambda body: member in body
+
+
+def equal_to(expected: object) -> Callable[[object], bool]:
+    return lambda value: value == expected
+
+
+def document_with(flag: str, value: bool) -> Callable[[dict[str, Any]], bool]:
+    return lambda body: "document" in body and body.get(flag) is value
+
+
+def upload_id_of(body: dict[str, Any]) -> Any:
+    return body["uploadId"]
+
+
+def length_if(kind: Callable[[str], bool]) -> Callable[[str], int]:
+    return lambda text: len(text) if kind(text) else 0
+
+
+def is_not_ascii(text: str) -> bool:
+    return not text.isascii()
+
+
 def shrunk(strategy: st.SearchStrategy[T]) -> T:
     """The value hypothesis shrinks every example of ``strategy`` towards."""
     return find(strategy, lambda _: True, settings=SHRINK)
@@ -125,23 +150,25 @@ def test_upload_ids_have_1_to_40_code_points_and_both_ends_are_drawn() -> None:
     for upload_id in draws(upload_ids()):
         assert 1 <= len(upload_id) <= 40, upload_id
         assert not any(map(is_surrogate, upload_id))
-    assert len(smallest(upload_ids(), lambda upload_id: not upload_id.isascii())) == 1
+    assert len(smallest(upload_ids(), is_not_ascii)) == 1
     assert len(smallest(upload_ids(), is_realistic_ascii)) == 1
 
 
 @pytest.mark.parametrize(
     ("kind", "examples"),
-    [pytest.param(is_realistic_ascii, 4000, id="ascii"), pytest.param(lambda u: not u.isascii(), 2000, id="unicode")],
+    [pytest.param(is_realistic_ascii, 4000, id="ascii"), pytest.param(is_not_ascii, 2000, id="unicode")],
 )
 def test_upload_ids_grown_on_purpose_stop_at_exactly_40(kind: Callable[[str], bool], examples: int) -> None:
     """Hypothesis's targeting phase lengthens the IDs of each kind as far as it can: to 40, never past."""
-    assert longest(upload_ids(), lambda upload_id: len(upload_id) if kind(upload_id) else 0, examples) == 40
+    assert longest(upload_ids(), length_if(kind), examples) == 40
 
 
 def test_upload_ids_are_realistic_often() -> None:
     drawn = draws(upload_ids(), 200)
     uuids = [upload_id for upload_id in drawn if UUID.fullmatch(upload_id)]
-    letters_and_digits = [upload_id for upload_id in drawn if ID_ALPHABET.fullmatch(upload_id) and upload_id not in uuids]
+    letters_and_digits = [
+        upload_id for upload_id in drawn if ID_ALPHABET.fullmatch(upload_id) and upload_id not in uuids
+    ]
     assert len(uuids) >= len(drawn) // 10
     assert len(letters_and_digits) >= len(drawn) // 10
     reach(upload_ids(), lambda upload_id: ID_ALPHABET.fullmatch(upload_id) is not None and len(upload_id) >= 20)
@@ -160,7 +187,8 @@ def test_upload_statuses_of_each_kind() -> None:
 
 
 def test_upload_statuses_refuse_a_terminal_that_is_not_a_bool() -> None:
-    assert refused(lambda: upload_statuses(terminal=1)) == "upload_statuses(terminal=1): pass True or False."  # type: ignore[arg-type]
+    one: Any = 1
+    assert refused(lambda: upload_statuses(terminal=one)) == "upload_statuses(terminal=1): pass True or False."
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -184,18 +212,22 @@ def test_created_dates_are_utc_from_1970_through_2199() -> None:
 def test_responses_are_valid_with_each_documented_member() -> None:
     for body in draws(get_upload_status_responses()):
         assert GetUploadStatusResponse.model_validate(body).model_dump(exclude_none=True) == body
-        assert {"uploadId", "uploadStatus", "createdDate"} <= set(body) <= {
-            "uploadId",
-            "uploadStatus",
-            "createdDate",
-            *OPTIONAL_MEMBERS,
-        }
+        assert (
+            {"uploadId", "uploadStatus", "createdDate"}
+            <= set(body)
+            <= {
+                "uploadId",
+                "uploadStatus",
+                "createdDate",
+                *OPTIONAL_MEMBERS,
+            }
+        )
         assert body["createdDate"].tzinfo is UTC
         assert len(body.get("namespaceName", "")) <= 128
         assert INT64[0] <= body.get("namespaceVersion", 0) <= INT64[1]
         assert all(isinstance(reason, str) for reason in body.get("failureReason", []))
     for member in OPTIONAL_MEMBERS:
-        reach(get_upload_status_responses(), lambda body, member=member: member in body)  # type: ignore[misc]
+        reach(get_upload_status_responses(), has(member))
     assert shrunk(get_upload_status_responses()) == {
         "uploadId": "0",
         "uploadStatus": "IN_PROGRESS",
@@ -333,7 +365,15 @@ def test_service_errors_refuse_bad_codes(codes: Any, message: str) -> None:
 
 
 def statuses_of(script: list[Any]) -> list[str]:
-    return [item if isinstance(item, str) else item["uploadStatus"] for item in script if not isinstance(item, ServiceError)]
+    return [item if isinstance(item, str) else item["uploadStatus"] for item in status_items(script)]
+
+
+def has_error(code: str) -> Callable[[list[Any]], bool]:
+    return lambda script: any(isinstance(item, ServiceError) and item.code == code for item in script)
+
+
+def ends_with(status: str) -> Callable[[list[Any]], bool]:
+    return lambda script: statuses_of(script)[-1] == status
 
 
 def error_runs(script: list[Any]) -> list[int]:
@@ -363,10 +403,10 @@ def test_default_scripts_poll_1_to_5_times_with_up_to_2_transient_errors_between
         ThingsGraphStub().add_upload("upload", script, namespace_name="defaults", failure_reason=["why"])
     reach(scripts(), lambda script: len(statuses_of(script)) == 5)
     reach(scripts(), lambda script: max(error_runs(script)) == 2)
-    for code in TRANSIENT:
-        reach(scripts(), lambda script, code=code: any(getattr(item, "code", "") == code for item in script))  # type: ignore[misc]
+    for code in sorted(TRANSIENT):
+        assert reach(scripts(), has_error(code))
     for status in ("SUCCEEDED", "FAILED"):
-        reach(scripts(), lambda script, status=status: statuses_of(script)[-1] == status)  # type: ignore[misc]
+        assert statuses_of(reach(scripts(), ends_with(status)))[-1] == status
     assert shrunk(scripts()) == ["SUCCEEDED"]
 
 
@@ -468,18 +508,19 @@ def test_invalid_requests_missing_is_an_empty_object_or_null() -> None:
 
 
 def test_too_long_ids_have_41_to_80_code_points_both_ends_drawn() -> None:
-    too_long = invalid_get_upload_status_requests(kinds=["too_long"])
+    too_long: st.SearchStrategy[Any] = invalid_get_upload_status_requests(kinds=["too_long"])
     for body in draws(too_long):
-        assert 41 <= len(body["uploadId"]) <= 80  # type: ignore[index, call-overload, arg-type]
-        assert not any(map(is_surrogate, body["uploadId"]))  # type: ignore[index, call-overload, arg-type]
-    for kind in (is_realistic_ascii, lambda upload_id: not upload_id.isascii()):
-        assert len(smallest(too_long, lambda body, kind=kind: kind(body["uploadId"]))["uploadId"]) == 41  # type: ignore[misc, index, call-overload, arg-type]
-        assert longest(too_long, lambda body, kind=kind: len(body["uploadId"]) if kind(body["uploadId"]) else 0, 1000) == 80  # type: ignore[misc, index, call-overload, arg-type]
+        assert 41 <= len(body["uploadId"]) <= 80
+        assert not any(map(is_surrogate, body["uploadId"]))
+    for kind in (is_realistic_ascii, is_not_ascii):
+        assert len(smallest(too_long.map(upload_id_of), kind)) == 41
+        assert longest(too_long.map(upload_id_of), length_if(kind), 1000) == 80
 
 
 def test_wrong_types_are_numbers_booleans_arrays_and_objects() -> None:
-    drawn = draws(invalid_get_upload_status_requests(kinds=["wrong_type"]), 200)
-    assert {json_type(body["uploadId"]) for body in drawn} == {"boolean", "integer", "fraction", "array", "object"}  # type: ignore[index, call-overload]
+    wrong_type: st.SearchStrategy[Any] = invalid_get_upload_status_requests(kinds=["wrong_type"])
+    drawn = draws(wrong_type, 200)
+    assert {json_type(body["uploadId"]) for body in drawn} == {"boolean", "integer", "fraction", "array", "object"}
 
 
 def test_not_an_object_covers_every_other_json_type() -> None:
@@ -488,20 +529,23 @@ def test_not_an_object_covers_every_other_json_type() -> None:
 
 
 def test_extra_members_come_with_a_valid_upload_id_one_to_three_of_them() -> None:
-    extra = invalid_get_upload_status_requests(kinds=["extra_member"])
+    extra: st.SearchStrategy[Any] = invalid_get_upload_status_requests(kinds=["extra_member"])
     for body in draws(extra):
         assert isinstance(body, dict)
         upload_id = body["uploadId"]
-        assert isinstance(upload_id, str) and 1 <= len(upload_id) <= 40
+        assert isinstance(upload_id, str)
+        assert 1 <= len(upload_id) <= 40
+        assert not any(map(is_surrogate, upload_id))
         assert 2 <= len(body) <= 4
-    reach(extra, lambda body: len(body) == 2)  # type: ignore[arg-type]
-    reach(extra, lambda body: len(body) == 4)  # type: ignore[arg-type]
+    reach(extra, lambda body: len(body) == 2)
+    reach(extra, lambda body: len(body) == 4)
 
 
 def test_invalid_requests_shrink_towards_the_first_kind_given() -> None:
     """A sequence keeps its order; any other collection takes the documented one."""
     assert shrunk(invalid_get_upload_status_requests(kinds=["not_an_object", "missing"])) is None
-    assert shrunk(invalid_get_upload_status_requests(kinds={"not_an_object": 1, "missing": 2}.keys())) == {}
+    in_insertion_order: dict[InvalidRequestKind, int] = {"not_an_object": 1, "missing": 2}
+    assert shrunk(invalid_get_upload_status_requests(kinds=in_insertion_order.keys())) == {}
     assert shrunk(invalid_get_upload_status_requests(kinds=frozenset({"extra_member", "wrong_type"}))) == {
         "uploadId": False
     }
@@ -540,33 +584,33 @@ def test_invalid_requests_refuse_bad_kinds(kinds: Any, message: str) -> None:
 
 
 def test_upload_entity_definitions_requests_are_valid_in_every_documented_form() -> None:
-    requests = upload_entity_definitions_requests()
+    requests: st.SearchStrategy[Any] = upload_entity_definitions_requests()
     flags = ("syncWithPublicNamespace", "deprecateExistingEntities")
     for body in draws(requests):
         assert validation_errors(body, "UploadEntityDefinitions") == ""
         assert set(body) <= {"document", *flags}
         if "document" in body:
-            assert body["document"] == {"language": "GRAPHQL", "text": body["document"]["text"]}  # type: ignore[call-overload, index]
-            assert len(body["document"]["text"]) <= 200  # type: ignore[call-overload, index, arg-type]
+            assert body["document"] == {"language": "GRAPHQL", "text": body["document"]["text"]}
+            assert len(body["document"]["text"]) <= 200
         else:
             assert True in (body.get(flag) for flag in flags), body
     reach(requests, lambda body: "document" in body and len(body) == 1)
     for flag in flags:
         for value in (True, False):
-            reach(requests, lambda body, flag=flag, value=value: "document" in body and body.get(flag) is value)  # type: ignore[misc]
-        reach(requests, lambda body, flag=flag: body == {flag: True})  # type: ignore[misc]
+            assert reach(requests, document_with(flag, value))[flag] is value
+        assert reach(requests, equal_to({flag: True})) == {flag: True}
     reach(requests, lambda body: "document" not in body and len(body) == 2)
-    reach(requests, lambda body: "document" in body and not body["document"]["text"].isascii())  # type: ignore[call-overload, index, union-attr]
+    reach(requests, lambda body: "document" in body and not body["document"]["text"].isascii())
     assert shrunk(requests) == {"document": {"language": "GRAPHQL", "text": ""}}
 
 
 @pytest.mark.parametrize("most", [0, 3])
 def test_upload_entity_definitions_text_keeps_to_max_text_size(most: int) -> None:
-    requests = upload_entity_definitions_requests(max_text_size=most)
-    texts = [body["document"]["text"] for body in draws(requests, 200) if "document" in body]  # type: ignore[call-overload, index]
+    requests: st.SearchStrategy[Any] = upload_entity_definitions_requests(max_text_size=most)
+    texts = [body["document"]["text"] for body in draws(requests, 200) if "document" in body]
     assert texts
-    assert max(map(len, texts)) <= most  # type: ignore[arg-type]
-    reach(requests, lambda body: "document" in body and len(body["document"]["text"]) == most)  # type: ignore[call-overload, index, arg-type]
+    assert max(map(len, texts)) <= most
+    reach(requests, lambda body: "document" in body and len(body["document"]["text"]) == most)
 
 
 @pytest.mark.parametrize("size", [-1, True])
