@@ -521,11 +521,15 @@ def test_wrong_types_are_numbers_booleans_arrays_and_objects() -> None:
     wrong_type: st.SearchStrategy[Any] = invalid_get_upload_status_requests(kinds=["wrong_type"])
     drawn = draws(wrong_type, 200)
     assert {json_type(body["uploadId"]) for body in drawn} == {"boolean", "integer", "fraction", "array", "object"}
+    for body in drawn:
+        assert json.loads(json.dumps(body, allow_nan=False)) == body  # finite numbers only: JSON has no NaN
 
 
 def test_not_an_object_covers_every_other_json_type() -> None:
     drawn = draws(invalid_get_upload_status_requests(kinds=["not_an_object"]), 200)
     assert {json_type(body) for body in drawn} == {"null", "boolean", "integer", "fraction", "string", "array"}
+    for body in drawn:
+        assert json.loads(json.dumps(body, allow_nan=False)) == body
 
 
 def test_extra_members_come_with_a_valid_upload_id_one_to_three_of_them() -> None:
