@@ -56,12 +56,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     defaults = StubOptions()
     for name in SERVER_OPTIONS:
-        parser.add_argument(
-            f"--{name.replace('_', '-')}",
-            action=argparse.BooleanOptionalAction,
-            default=getattr(defaults, name),
-            help=OPTION_HELP[name],
+        option = parser.add_argument(
+            f"--{name.replace('_', '-')}", action=argparse.BooleanOptionalAction, default=getattr(defaults, name)
         )
+        # set after: Python before 3.13 appends "(default: ...)" to a BooleanOptionalAction's help, and the
+        # option's help names its default already
+        option.help = OPTION_HELP[name]
     return parser
 
 

@@ -302,6 +302,7 @@ def test_the_help_says_what_each_option_does() -> None:
         "--no-validate-definitions": OPTION_HELP["validate_definitions"],
     }
     assert {action.option_strings[-1]: action.metavar for action in parser._actions}["--script"] == "FILE"
+    assert "(default: " not in parser.format_help()  # each default named once, on every Python
 
 
 def test_the_script_option_reads_a_path_and_the_numbers_are_numbers(tmp_path: Path) -> None:
