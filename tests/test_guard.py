@@ -212,6 +212,20 @@ def test_a_call_after_the_stub_stopped_is_refused(network: list[Any]) -> None:
     assert network == []
 
 
+@pytest.mark.usefixtures("no_credentials")
+def test_a_requests_call_after_a_stub_stopped_is_refused(network: list[Any]) -> None:
+    # the guard and the stub each hold requests' patch: the stub's stop must not take the guard's away
+    for _ in range(2):
+        with mock_thingsgraph(assert_all_consumed=False):
+            pass
+
+    with pytest.raises(StubError) as caught:
+        requests.post(ENDPOINT, data="{}", timeout=5)
+
+    assert str(caught.value) == refusal(REQUESTS_CALL)
+    assert network == []
+
+
 def test_a_presigned_url_is_still_made_with_no_stub(monkeypatch: pytest.MonkeyPatch, network: list[Any]) -> None:
     """Presigning sends nothing, so the guard leaves it alone."""
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
