@@ -1,0 +1,24 @@
+#!/bin/bash
+# Run one test (file or node id) against named mutants of the last `tox -e mutation` run, each in a fresh
+# pytest process with the mutant switched on from the start (mutmut's own runs fork from a process that has
+# imported the package and filled its caches). Prints "killed NAME" or "SURVIVED NAME".
+#
+#   benchmarks/mutant_check.sh tests/test_guard.py::test_x pytest_thingsgraph._adapters.x_acquire__mutmut_1 ...
+#
+# Copies the test's file into mutants/tests/ first (so a test written after the run can be checked);
+# PYTHON picks the interpreter (default: the mutation env's, .tox/mutation/bin/python).
+set -u
+cd "$(dirname "$0")/.." || exit 2
+python=${PYTHON:-$PWD/.tox/mutation/bin/python}
+test=$1
+shift
+cp "${test%%::*}" "mutants/${test%%::*}"
+cd mutants || exit 2
+for mutant in "$@"; do
+  if AWS_EC2_METADATA_DISABLED=true HYPOTHESIS_PROFILE=mutation PYTHONDONTWRITEBYTECODE=1 MUTANT_UNDER_TEST="$mutant" \
+    timeout 300 "$python" -m pytest -x -q -p no:randomly -p no:cacheprovider "$test" >/dev/null 2>&1; then
+    echo "SURVIVED $mutant"
+  else
+    echo "killed $mutant"
+  fi
+done
