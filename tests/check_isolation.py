@@ -1,44 +1,81 @@
-"""Run the whole suite plainly, in several random orders and across two xdist workers.
+"""Compare the outcome of every test across the runs of the version environments.
 
-Every run must pass with the same outcome counts as the plain one: a test that leans on
-another's leftovers (an active stub, a handler, an environment variable) shows up here.
-Run by ``tox -e isolation``; arguments after ``--`` replace the seeds.
+Each of ``py310`` … ``py313`` runs the whole suite once, in its own way (``tox.ini``): one in file
+order (the plain run), two in random orders with fixed seeds, one in a random order across two xdist
+workers. Each writes a JUnit XML report to ``.tox/outcomes/<env>.xml``. A test that leans on another's
+leftovers (an active stub, a handler, an environment variable) gets another outcome in some order:
+this script, run by ``tox -e isolation`` after them, finds it by comparing every test's outcome with
+the plain run's.
+
+Usage: ``python tests/check_isolation.py OUTCOMES_DIR PLAIN_ENV OTHER_ENV [OTHER_ENV ...]``.
+A missing report (its environment did not run, or crashed before writing it) is a failure: nothing
+passes for want of a comparison.
 """
 
 from __future__ import annotations
 
-import re
-import subprocess
 import sys
+import xml.etree.ElementTree as ElementTree
+from collections import Counter
+from pathlib import Path
 
-SEEDS = sys.argv[1:] or ["1", "20261128", "4242"]
-SUMMARY = re.compile(r"(\d+) (passed|failed|errors?|skipped|xfailed|xpassed)")
-
-
-def run(*arguments: str) -> dict[str, int]:
-    command = [sys.executable, "-m", "pytest", "tests", "-q", "-p", "no:cacheprovider", *arguments]
-    print("+", " ".join(command[1:]), flush=True)
-    result = subprocess.run(command, capture_output=True, text=True, check=False)
-    summary = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ""
-    print(summary, flush=True)
-    if result.returncode != 0:
-        print(result.stdout[-5000:], result.stderr[-2000:], sep="\n")
-        raise SystemExit(f"failed: pytest {' '.join(arguments)}")
-    counts = {kind.rstrip("s") if kind.startswith("error") else kind: int(n) for n, kind in SUMMARY.findall(summary)}
-    return counts
+#: The child element of a ``<testcase>`` that names its outcome; none means it passed.
+_OUTCOMES = ("failure", "error", "skipped")
 
 
-def main() -> None:
-    plain = run("-p", "no:randomly")
-    runs = {f"random order, seed {seed}": run("-p", "randomly", f"--randomly-seed={seed}") for seed in SEEDS}
-    runs["pytest -n 2"] = run("-n", "2", "-p", "no:randomly")
-    different = {name: counts for name, counts in runs.items() if counts != plain}
-    for name, counts in different.items():
-        print(f"{name}: {counts} differs from the plain run's {plain}")
-    if different:
-        raise SystemExit(1)
-    print(f"{len(runs)} runs passed with the plain run's counts: {plain}")
+def outcomes(report: Path) -> dict[str, str]:
+    """Each test's outcome in a JUnit XML report, by ``classname::name``."""
+    tests: dict[str, str] = {}
+    for case in ElementTree.parse(report).getroot().iter("testcase"):
+        key = f"{case.get('classname')}::{case.get('name')}"
+        kinds = [child.tag for child in case if child.tag in _OUTCOMES]
+        # a test that passed and then errored at teardown has two entries: the worst one counts
+        outcome = next((kind for kind in _OUTCOMES if kind in kinds), "passed")
+        if tests.get(key) not in ("failure", "error"):
+            tests[key] = outcome
+    return tests
+
+
+def differences(plain: dict[str, str], other: dict[str, str]) -> list[str]:
+    """One line per test whose outcome differs from the plain run's, or that only one run has."""
+    lines = []
+    for key in sorted(plain.keys() | other.keys()):
+        expected, got = plain.get(key, "not run"), other.get(key, "not run")
+        if expected != got:
+            lines.append(f"  {key}: {got} (plain run: {expected})")
+    return lines
+
+
+def main(arguments: list[str]) -> int:
+    if len(arguments) < 3:
+        print(__doc__, file=sys.stderr)
+        return 2
+    folder, plain_env, *other_envs = arguments
+    reports = {env: Path(folder) / f"{env}.xml" for env in [plain_env, *other_envs]}
+    missing = [env for env, report in reports.items() if not report.is_file()]
+    if missing:
+        print(
+            f"No outcome report for {', '.join(missing)} in {folder}: run those environments first "
+            f"(python3 -m tox -e {','.join([*reports, 'isolation'])}).",
+            file=sys.stderr,
+        )
+        return 1
+    plain = outcomes(reports[plain_env])
+    failed = False
+    for env in other_envs:
+        other = outcomes(reports[env])
+        lines = differences(plain, other)
+        counts = dict(sorted(Counter(other.values()).items()))
+        if lines:
+            failed = True
+            print(f"{env}: {len(lines)} tests differ from {plain_env}'s plain run:", *lines, sep="\n")
+        else:
+            print(f"{env}: every one of {len(other)} tests has the plain run's outcome {counts}")
+    if not plain:
+        print(f"{plain_env}'s report has no tests", file=sys.stderr)
+        return 1
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main(sys.argv[1:]))
