@@ -68,7 +68,8 @@ def main(arguments: list[str]) -> int:
         counts = dict(sorted(Counter(other.values()).items()))
         if lines:
             failed = True
-            print(f"{env}: {len(lines)} tests differ from {plain_env}'s plain run:", *lines, sep="\n")
+            differ = "1 test differs" if len(lines) == 1 else f"{len(lines)} tests differ"
+            print(f"{env}: {differ} from {plain_env}'s plain run:", *lines, sep="\n")
         else:
             print(f"{env}: every one of {len(other)} tests has the plain run's outcome {counts}")
     if not plain:
