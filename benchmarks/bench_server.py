@@ -38,7 +38,7 @@ import boto3
 from botocore.config import Config
 
 from pytest_thingsgraph import ThingsGraphServer, ThingsGraphStub
-from pytest_thingsgraph._server import serving
+from pytest_thingsgraph._threaded_server import serving
 
 UPLOAD = "bench-upload"
 CANNED = b'{"uploadId":"bench-upload","uploadStatus":"SUCCEEDED","namespaceVersion":3,"createdDate":1714564800.0}'

@@ -19,8 +19,8 @@ from ._service import UploadStatus
 
 if TYPE_CHECKING:
     from ._patcher import ThingsGraphPatcher, mock_thingsgraph
-    from ._server import ThingsGraphServer
     from ._stub import Call, ThingsGraphStub
+    from ._threaded_server import ThingsGraphServer
     from ._types import ResponseMembers, ScriptItem
 
 __all__ = [
@@ -49,7 +49,7 @@ _LAZY = {
     "ThingsGraphPatcher": ("_patcher", "ThingsGraphPatcher"),
     "ThingsGraphMock": ("_patcher", "ThingsGraphPatcher"),  # its name in 0.1.0
     "mock_thingsgraph": ("_patcher", "mock_thingsgraph"),
-    "ThingsGraphServer": ("_server", "ThingsGraphServer"),
+    "ThingsGraphServer": ("_threaded_server", "ThingsGraphServer"),
 }
 
 if TYPE_CHECKING:

@@ -28,6 +28,7 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSPreparedRequest, AWSRequest, AWSResponse
 from botocore.credentials import Credentials
 
+from . import _sigv4
 from ._patching import Undo, patch_attribute, patch_method
 from ._protocol import wire_request
 from ._registry import active, refuse_unstubbed
@@ -36,7 +37,7 @@ from ._service import SERVICE_NAME
 if TYPE_CHECKING:
     from ._stub import ThingsGraphStub
 
-FAKE_CREDENTIALS = Credentials("ASIATHINGSGRAPHSTUB0", "thingsgraph-stub-fake-secret", "thingsgraph-stub-fake-token")
+FAKE_CREDENTIALS = Credentials(_sigv4.FAKE_ACCESS_KEY_ID, _sigv4.FAKE_SECRET_ACCESS_KEY, _sigv4.FAKE_SESSION_TOKEN)
 _SIGN_WITH_FAKE = "pytest_thingsgraph_fake_credentials"
 _STUBBED_EVENTS = (f"before-send.{SERVICE_NAME}.", f"needs-retry.{SERVICE_NAME}.")
 

@@ -63,6 +63,10 @@ _HEADER_SIGNED = ("host", "x-amz-date")
 _QUERY_SIGNED = ("host",)
 _HEX = "0123456789abcdef"
 _LABEL_CHARACTERS = "abcdefghijklmnopqrstuvwxyz0123456789-"
+#: The fake credentials stubbed calls and a server's child processes sign with (never a machine's own).
+FAKE_ACCESS_KEY_ID = "ASIATHINGSGRAPHSTUB0"
+FAKE_SECRET_ACCESS_KEY = "thingsgraph-stub-fake-secret"
+FAKE_SESSION_TOKEN = "thingsgraph-stub-fake-token"
 
 
 def _incomplete(message: str) -> Rejection:

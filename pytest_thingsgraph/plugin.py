@@ -16,8 +16,8 @@ from ._errors import StubError, UsageError
 from ._options import OPTION_HELP, OPTION_NAMES, StubOptions, options_from_markers
 
 if TYPE_CHECKING:
-    from ._server import ThingsGraphServer
     from ._stub import ThingsGraphStub
+    from ._threaded_server import ThingsGraphServer
 
 _INI_OPTIONS = pytest.StashKey[StubOptions]()
 _GUARDED = pytest.StashKey[bool]()
@@ -105,6 +105,6 @@ def thingsgraph_stub(request: pytest.FixtureRequest) -> Iterator[ThingsGraphStub
 def thingsgraph_server(thingsgraph_stub: ThingsGraphStub) -> Iterator[ThingsGraphServer]:
     """The test's thingsgraph_stub served over HTTP on the loopback, for subprocesses and other languages' SDKs:
     ``endpoint_url``, ``environ`` (to merge into a child's environment) and ``stub``."""
-    from ._server import serving
+    from ._threaded_server import serving
 
     yield from serving(thingsgraph_stub)

@@ -20,6 +20,17 @@ from types import FrameType
 
 from ._errors import UsageError
 from ._options import OPTION_HELP, StubOptions
+from ._registry import is_loopback_host
+from ._script_json import SCRIPT_FILE_SHAPE, apply_script
+from ._threaded_server import (
+    DEFAULT_HOST,
+    DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_PORT,
+    DEFAULT_STUB_OPTIONS,
+    DEFAULT_TIMEOUT,
+    ThingsGraphServer,
+    non_loopback_warning,
+)
 
 #: The stub's options that matter in a server process (the others concern in-process botocore clients).
 SERVER_OPTIONS = ("assert_all_consumed", "allow_invalid_requests", "validate_definitions")
@@ -34,30 +45,39 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--host",
-        default="127.0.0.1",
-        help="address to listen on (default 127.0.0.1). Any non-loopback address prints a warning: "
+        default=DEFAULT_HOST,
+        help=f"address to listen on (default {DEFAULT_HOST}). Any non-loopback address prints a warning: "
         "the control API has no authentication.",
     )
-    parser.add_argument("--port", type=int, default=0, help="port to listen on; 0 (the default) picks a free one")
+    parser.add_argument(
+        "--port", type=int, default=DEFAULT_PORT, help="port to listen on; 0 (the default) picks a free one"
+    )
     parser.add_argument(
         "--script",
         type=Path,
         metavar="FILE",
-        help='JSON script file: {"uploads": [...], "uploadEntityDefinitions": [...]} (see docs/server-mode.md)',
+        help=f"JSON script file: {SCRIPT_FILE_SHAPE} (see docs/server-mode.md)",
     )
     parser.add_argument(
-        "--timeout", type=float, default=10.0, help="seconds a silent connection is kept open (default 10)"
+        "--timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT,
+        help=f"seconds a silent connection is kept open (default {DEFAULT_TIMEOUT:g})",
     )
     parser.add_argument(
-        "--max-body-bytes", type=int, default=8 * 1024 * 1024, help="larger request bodies get 413 (default 8 MiB)"
+        "--max-body-bytes",
+        type=int,
+        default=DEFAULT_MAX_BODY_BYTES,
+        help=f"larger request bodies get 413 (default {DEFAULT_MAX_BODY_BYTES // 2**20} MiB)",
     )
     parser.add_argument(
         "--log-requests", action="store_true", help="log each request's method, path and status to stderr"
     )
-    defaults = StubOptions()
     for name in SERVER_OPTIONS:
         option = parser.add_argument(
-            f"--{name.replace('_', '-')}", action=argparse.BooleanOptionalAction, default=getattr(defaults, name)
+            f"--{name.replace('_', '-')}",
+            action=argparse.BooleanOptionalAction,
+            default=getattr(DEFAULT_STUB_OPTIONS, name),
         )
         # set after: Python before 3.13 appends "(default: ...)" to a BooleanOptionalAction's help, and the
         # option's help names its default already
@@ -68,10 +88,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the server until SIGINT or SIGTERM; return the exit status."""
     arguments = _parser().parse_args(argv)
-    # imported here, after the arguments parse: --help stays quick
-    from ._registry import is_loopback_host
-    from ._server import ThingsGraphServer, apply_script, non_loopback_warning
-    from ._stub import ThingsGraphStub
+    from ._stub import ThingsGraphStub  # pydantic: imported here, after the arguments parse, so --help stays quick
 
     try:
         stub = ThingsGraphStub(StubOptions(**{name: getattr(arguments, name) for name in SERVER_OPTIONS}))

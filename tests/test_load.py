@@ -25,7 +25,9 @@ HEAVY_OWN = frozenset(
         "pytest_thingsgraph._botocore",
         "pytest_thingsgraph._stub",
         "pytest_thingsgraph._script",
-        "pytest_thingsgraph._server",
+        "pytest_thingsgraph._http",
+        "pytest_thingsgraph._script_json",
+        "pytest_thingsgraph._threaded_server",
     }
     | {"pytest_thingsgraph.models", "pytest_thingsgraph.strategies"}
 )

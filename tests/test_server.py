@@ -22,12 +22,8 @@ from server_helpers import TIMEOUT, call, connect, control, signed_headers
 
 from pytest_thingsgraph import ServiceError, StubError, ThingsGraphServer, ThingsGraphStub, UsageError
 from pytest_thingsgraph._registry import is_loopback_host
-from pytest_thingsgraph._server import (
-    apply_script,
-    non_loopback_warning,
-    parse_created_date,
-    serving,
-)
+from pytest_thingsgraph._script_json import apply_script, parse_created_date
+from pytest_thingsgraph._threaded_server import non_loopback_warning, serving
 
 CREATED = dt.datetime(2024, 5, 1, 12, 0, tzinfo=dt.timezone.utc)
 
@@ -122,7 +118,7 @@ def test_http_and_in_process_calls_share_one_record(
 
 
 def test_same_bytes_as_the_stub_answers_in_process(thingsgraph_server: ThingsGraphServer) -> None:
-    from pytest_thingsgraph._server import wire_request  # the wire protocol, as the server imports it
+    from pytest_thingsgraph._http import wire_request  # the wire protocol, as the server imports it
 
     script: list[Any] = ["IN_PROGRESS", {"uploadStatus": "FAILED", "failureReason": ["Line 3: unknown type"]}]
     thingsgraph_server.stub.add_upload("u", script, namespace_name="acme", created_date=CREATED)
@@ -404,14 +400,14 @@ def test_loopback_addresses() -> None:
 
 def test_non_loopback_host_warns_when_started(monkeypatch: pytest.MonkeyPatch) -> None:
     # nothing may listen beyond the loopback in tests: the bind is replaced by one on 127.0.0.1
-    from pytest_thingsgraph import _server
+    from pytest_thingsgraph import _http
 
-    original = _server._HTTPServer.__init__
+    original = _http.ThreadedHTTPServer.__init__
 
     def bind_loopback(self: Any, address: tuple[str, int], owner: ThingsGraphServer) -> None:
         original(self, ("127.0.0.1", 0), owner)
 
-    monkeypatch.setattr(_server._HTTPServer, "__init__", bind_loopback)
+    monkeypatch.setattr(_http.ThreadedHTTPServer, "__init__", bind_loopback)
     server = ThingsGraphServer(host="0.0.0.0")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

@@ -37,13 +37,13 @@ from test_server_main import LISTENING, run, run_without_listening
 
 from pytest_thingsgraph import ServiceError, ThingsGraphServer, ThingsGraphStub, UsageError
 from pytest_thingsgraph._options import OPTION_HELP
-from pytest_thingsgraph._server import (
+from pytest_thingsgraph._script_json import (
     add_upload_json,
     apply_script,
     parse_created_date,
     queue_upload_entity_definitions_json,
-    serving,
 )
+from pytest_thingsgraph._threaded_server import serving
 from pytest_thingsgraph.server import SERVER_OPTIONS, main
 from pytest_thingsgraph.server import run as console_script
 
