@@ -15,9 +15,10 @@ from typing import Any
 
 from . import _graphql
 from ._options import StubOptions
-from ._protocol import ParsedRequest, Reply, describe_json, error_reply, ok_reply
+from ._protocol import describe_json, error_reply, ok_reply
 from ._scripts import PreparedItem, PreparedUpload, Upload, prepare_item, prepare_upload
 from ._service import UploadStatus
+from ._wire import ParsedRequest, Reply
 
 #: What an UploadEntityDefinitions call with nothing queued makes its upload answer.
 DEFAULT_SCRIPT: tuple[UploadStatus, ...] = ("IN_PROGRESS", "SUCCEEDED")

@@ -15,11 +15,9 @@ import json
 import sys
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from . import _sigv4
-from ._rejection import Rejection
 from ._service import (
     CONTENT_TYPE,
     DEFINITION_DOCUMENT_MEMBERS,
@@ -34,60 +32,10 @@ from ._service import (
     UPLOAD_ID_MAX,
     UPLOAD_ID_MIN,
 )
+from ._wire import ParsedRequest, Rejection, Reply, WireRequest
 
 #: The headers the service reads, lower-case.
 READ_HEADERS = ("x-amz-target", "content-type", "authorization", "x-amz-date")
-
-
-@dataclass(frozen=True, slots=True)
-class WireRequest:
-    """One HTTP request as the service sees it: only the headers it reads (lower-case names)."""
-
-    method: str
-    url: str
-    headers: Mapping[str, str]
-    body: bytes
-    region: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class WireResponse:
-    """One HTTP response: status, JSON body and the request ID the service sends with it."""
-
-    status_code: int
-    body: bytes
-    request_id: str
-
-    @property
-    def headers(self) -> dict[str, str]:
-        """The headers the service sends."""
-        return {
-            "x-amzn-RequestId": self.request_id,
-            "Content-Type": CONTENT_TYPE,
-            "Content-Length": str(len(self.body)),
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class Reply:
-    """What the service answers: a status and a JSON document, encoded once."""
-
-    status_code: int
-    document: Mapping[str, Any]
-    body: bytes
-
-    @property
-    def error_code(self) -> str | None:
-        return self.document.get("__type") if self.status_code >= 400 else None
-
-
-@dataclass(frozen=True, slots=True)
-class ParsedRequest:
-    """A request the service accepted as well-formed: its operation and body (read-only)."""
-
-    operation: str
-    document: Mapping[str, Any]
-    upload_id: str | None = None  # GetUploadStatus's
 
 
 def wire_request(method: str, url: str, headers: Any, body: object) -> WireRequest:

@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import ConfigDict, TypeAdapter, ValidationError
 
 from ._errors import ServiceError, UsageError
-from ._protocol import ReadOnlyDict, Reply, describe, encode, error_reply, freeze, ok_reply
+from ._protocol import ReadOnlyDict, describe, encode, error_reply, freeze, ok_reply
 from ._service import (
     CREATED_DATE_END,
     CREATED_DATE_MIN,
@@ -24,6 +24,7 @@ from ._service import (
     TERMINAL_STATUSES,
     UPLOAD_STATUSES,
 )
+from ._wire import Reply
 from .models import GetUploadStatusResponse, UploadId
 
 #: The keyword of ``add_upload`` that sets each response member.

@@ -46,8 +46,8 @@ from collections.abc import Mapping
 from urllib.parse import parse_qsl
 
 from ._endpoints import things_graph_region
-from ._rejection import Rejection
 from ._service import SERVICE_NAME
+from ._wire import Rejection
 
 ALGORITHM = "AWS4-HMAC-SHA256"
 TERMINATOR = "aws4_request"

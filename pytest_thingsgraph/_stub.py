@@ -14,8 +14,7 @@ from . import _adapters, _graphql, _registry
 from ._errors import ServiceError, StubError, UsageError
 from ._operations import DEFAULT_SCRIPT, QueuedError, QueuedUpload, Service, Unanswerable
 from ._options import StubOptions
-from ._protocol import Reply, WireRequest, WireResponse, describe, parse, rejection_reply
-from ._rejection import Rejection
+from ._protocol import describe, parse, rejection_reply
 from ._report import Problems, report
 from ._scripts import Upload, prepare_error, prepare_upload
 from ._service import (
@@ -26,6 +25,7 @@ from ._service import (
     UploadStatus,
 )
 from ._types import ScriptItem
+from ._wire import Rejection, Reply, WireRequest, WireResponse
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,8 +16,8 @@ from botocore.credentials import Credentials
 from requests_aws4auth import AWS4Auth
 
 from pytest_thingsgraph import mock_thingsgraph
-from pytest_thingsgraph._rejection import Rejection
 from pytest_thingsgraph._sigv4 import check_signature, scope_region
+from pytest_thingsgraph._wire import Rejection
 
 KEY = "AKIDSIGNATURETEST000"
 SECRET = "signature-test-secret-never-shown"
