@@ -18,7 +18,7 @@ from ._registry import active_stub
 from ._service import UploadStatus
 
 if TYPE_CHECKING:
-    from ._patcher import ThingsGraphPatcher, mock_thingsgraph
+    from ._mock import ThingsGraphPatcher, mock_thingsgraph
     from ._server import ThingsGraphServer
     from ._stub import Call, ThingsGraphStub
     from ._types import ResponseMembers, ScriptItem
@@ -46,9 +46,9 @@ _LAZY = {
     "ScriptItem": ("_types", "ScriptItem"),
     "Call": ("_stub", "Call"),
     "ThingsGraphStub": ("_stub", "ThingsGraphStub"),
-    "ThingsGraphPatcher": ("_patcher", "ThingsGraphPatcher"),
-    "ThingsGraphMock": ("_patcher", "ThingsGraphPatcher"),  # its name in 0.1.0
-    "mock_thingsgraph": ("_patcher", "mock_thingsgraph"),
+    "ThingsGraphPatcher": ("_mock", "ThingsGraphPatcher"),
+    "ThingsGraphMock": ("_mock", "ThingsGraphPatcher"),  # its name in 0.1.0
+    "mock_thingsgraph": ("_mock", "mock_thingsgraph"),
     "ThingsGraphServer": ("_server", "ThingsGraphServer"),
 }
 

@@ -24,7 +24,7 @@ from types import ModuleType
 from typing import cast
 
 from ._import_hook import when_imported
-from ._patching import Undo
+from ._undo import Undo
 
 #: Imported module -> (adapter module, function that patches its library and returns an undo). Each is a
 #: module its library imports last, so the adapter's own imports of the library find it whole.

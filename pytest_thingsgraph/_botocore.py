@@ -28,10 +28,10 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSPreparedRequest, AWSRequest, AWSResponse
 from botocore.credentials import Credentials
 
-from ._patching import Undo, patch_attribute, patch_method
 from ._protocol import wire_request
 from ._registry import active, refuse_unstubbed
 from ._service import SERVICE_NAME
+from ._undo import Undo, patch_attribute, patch_method
 
 if TYPE_CHECKING:
     from ._stub import ThingsGraphStub

@@ -29,10 +29,10 @@ from urllib3.exceptions import MaxRetryError
 from urllib3.util.retry import Retry
 
 from ._endpoints import things_graph_region
-from ._patching import Undo, patch_method
 from ._protocol import wire_request
 from ._registry import active, refuse_unstubbed
 from ._service import CONTENT_TYPE
+from ._undo import Undo, patch_method
 
 if TYPE_CHECKING:
     from ._stub import ThingsGraphStub
