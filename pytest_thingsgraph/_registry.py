@@ -6,12 +6,11 @@ The adapters read :func:`active` on every Things Graph request.
 
 from __future__ import annotations
 
-import ipaddress
 import sys
 import threading
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
+from ._endpoints import is_loopback_url
 from ._errors import StubError, UsageError
 
 if TYPE_CHECKING:
@@ -85,7 +84,7 @@ def refuse_unstubbed(call: str, url: str) -> None:
 
     A call to a loopback endpoint (a server running on this machine) goes on.
     """
-    if not _guards or _is_loopback(url):
+    if not _guards or is_loopback_url(url):
         return
     raise StubError(
         f"{call} to {url} was made while no Things Graph stub is active, and was not sent. "
@@ -93,18 +92,3 @@ def refuse_unstubbed(call: str, url: str) -> None:
         "a client that outlives its test still calls after the stub stopped. "
         "To let such calls through, set the ini key thingsgraph_block_unstubbed = false."
     )
-
-
-def _is_loopback(url: str) -> bool:
-    return is_loopback_host(urlsplit(url).hostname or "")
-
-
-def is_loopback_host(host: str) -> bool:
-    """Whether ``host`` names only this machine: ``localhost`` (and names under it), 127.0.0.0/8 or ``::1``."""
-    host = host.strip("[]").rstrip(".").lower()
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False

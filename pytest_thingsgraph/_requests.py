@@ -20,7 +20,6 @@ import time
 from collections.abc import Callable
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 import requests.adapters
 from requests.exceptions import RetryError
@@ -28,7 +27,7 @@ from requests.models import PreparedRequest, Response
 from urllib3.exceptions import MaxRetryError
 from urllib3.util.retry import Retry
 
-from ._endpoints import things_graph_region
+from ._endpoints import is_things_graph_endpoint
 from ._protocol import wire_request
 from ._registry import active, refuse_unstubbed
 from ._service import CONTENT_TYPE
@@ -55,15 +54,6 @@ def _stubbing_get_adapter(original: Callable[..., requests.adapters.BaseAdapter]
 
     get_adapter.__doc__ = original.__doc__
     return get_adapter
-
-
-def is_things_graph_endpoint(url: str) -> bool:
-    """Whether ``url``'s host is a Things Graph endpoint of AWS, in any of its forms."""
-    try:
-        host = urlsplit(url).hostname
-    except ValueError:  # not a URL requests could send anywhere
-        return False
-    return host is not None and things_graph_region(host) is not None
 
 
 class StubAdapter(requests.adapters.BaseAdapter):

@@ -27,10 +27,10 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from ._endpoints import is_loopback_host
 from ._errors import ServiceError, StubError, UsageError
 from ._options import StubOptions
 from ._protocol import describe_json, json_type, wire_request  # the one import of the wire protocol
-from ._registry import is_loopback_host
 from ._stub import Call, ThingsGraphStub
 
 logger = logging.getLogger("pytest_thingsgraph.server")

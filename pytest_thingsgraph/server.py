@@ -69,7 +69,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the server until SIGINT or SIGTERM; return the exit status."""
     arguments = _parser().parse_args(argv)
     # imported here, after the arguments parse: --help stays quick
-    from ._registry import is_loopback_host
+    from ._endpoints import is_loopback_host
     from ._server import ThingsGraphServer, apply_script, non_loopback_warning
     from ._stub import ThingsGraphStub
 

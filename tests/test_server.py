@@ -21,7 +21,7 @@ from helpers import make_client
 from server_helpers import TIMEOUT, call, connect, control, signed_headers
 
 from pytest_thingsgraph import ServiceError, StubError, ThingsGraphServer, ThingsGraphStub, UsageError
-from pytest_thingsgraph._registry import is_loopback_host
+from pytest_thingsgraph._endpoints import is_loopback_host
 from pytest_thingsgraph._server import (
     apply_script,
     non_loopback_warning,
