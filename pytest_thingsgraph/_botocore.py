@@ -4,8 +4,9 @@ The stub's handlers join botocore's built-in handler table once botocore is
 imported, so every session (and every client it makes) carries them, as moto's
 do. With no stub active they return ``None`` and botocore goes on as if they
 were not there, except that the pytest session's guard refuses the call before
-it is signed. While a stub runs, :func:`patch_endpoint` and
-:func:`patch_token_bucket` make the retry waits of stubbed calls instant.
+it is signed. While a stub runs, :func:`patch_retry_waits` makes the retry
+waits of stubbed calls instant (the endpoint's sleep and adaptive mode's token
+bucket); :func:`register_handlers` is what joins the handler table.
 
 aiobotocore's sessions take the same handler table, and its clients read the
 same responses: :class:`_Response` gives its body to botocore as bytes and to

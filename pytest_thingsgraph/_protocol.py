@@ -100,7 +100,7 @@ def parse(request: WireRequest) -> ParsedRequest | Rejection:
         )
     rejection = _check_envelope(request)
     if rejection is None:  # authentication before the operation reads its body, as AWS checks
-        rejection = _sigv4.check_signature(request.method, request.url, request.headers, time.time())
+        rejection = _sigv4.check_signature(request.url, request.headers, time.time())
     if rejection is not None:
         return dataclasses.replace(rejection, operation=operation)
     if operation == GET_UPLOAD_STATUS:
