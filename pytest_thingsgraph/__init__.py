@@ -18,9 +18,10 @@ from ._registry import active_stub
 from ._service import UploadStatus
 
 if TYPE_CHECKING:
+    from ._call import Call
     from ._mock import ThingsGraphPatcher, mock_thingsgraph
     from ._server import ThingsGraphServer
-    from ._stub import Call, ThingsGraphStub
+    from ._stub import ThingsGraphStub
     from ._types import ResponseMembers, ScriptItem
 
 __all__ = [
@@ -44,7 +45,7 @@ __all__ = [
 _LAZY = {
     "ResponseMembers": ("_types", "ResponseMembers"),
     "ScriptItem": ("_types", "ScriptItem"),
-    "Call": ("_stub", "Call"),
+    "Call": ("_call", "Call"),
     "ThingsGraphStub": ("_stub", "ThingsGraphStub"),
     "ThingsGraphPatcher": ("_mock", "ThingsGraphPatcher"),
     "ThingsGraphMock": ("_mock", "ThingsGraphPatcher"),  # its name in 0.1.0

@@ -42,7 +42,6 @@ class ParsedRequest:
 
     operation: str
     document: Mapping[str, Any]
-    upload_id: str | None = None  # GetUploadStatus's
 
 
 @dataclass(frozen=True, slots=True)
