@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Generator
 from contextvars import ContextVar
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import botocore
 import botocore.endpoint
@@ -30,12 +30,9 @@ from botocore.awsrequest import AWSPreparedRequest, AWSRequest, AWSResponse
 from botocore.credentials import Credentials
 
 from ._protocol import wire_request
-from ._registry import active, refuse_unstubbed
+from ._registry import ActiveStub, active, refuse_unstubbed
 from ._service import SERVICE_NAME
 from ._undo import Undo, patch_attribute, patch_method
-
-if TYPE_CHECKING:
-    from ._stub import ThingsGraphStub
 
 FAKE_CREDENTIALS = Credentials("ASIATHINGSGRAPHSTUB0", "thingsgraph-stub-fake-secret", "thingsgraph-stub-fake-token")
 _SIGN_WITH_FAKE = "pytest_thingsgraph_fake_credentials"
@@ -70,7 +67,7 @@ def answer(request: AWSPreparedRequest, **_: Any) -> AWSResponse | None:
 
 
 #: The stub whose call is on its way in this thread or task, while its retry waits are instant.
-_instant: ContextVar[ThingsGraphStub | None] = ContextVar("pytest_thingsgraph_instant", default=None)
+_instant: ContextVar[ActiveStub | None] = ContextVar("pytest_thingsgraph_instant", default=None)
 
 
 def note_instant(event_name: str, **_: Any) -> None:
@@ -80,7 +77,7 @@ def note_instant(event_name: str, **_: Any) -> None:
     _instant.set(stub if stubbed else None)
 
 
-def take_instant() -> ThingsGraphStub | None:
+def take_instant() -> ActiveStub | None:
     """The stub whose retry sleep comes now (once), or ``None`` to sleep for real."""
     stub = _instant.get()
     if stub is not None:
