@@ -46,14 +46,14 @@ def run(things: Things, settings: Settings, report: Report) -> None:
 
     request = signed_request(things)
     wire = _protocol.wire_request(request.method, request.url, request.headers, request.body)
-    rejection = sigv4.check_signature(wire.method, wire.url, wire.headers, time.time())
+    rejection = sigv4.check_signature(wire.url, wire.headers, time.time())
     if rejection is not None:
         raise RuntimeError(f"the check refuses a request botocore signed: {rejection}")
 
     @contextlib.contextmanager
     def check(count: int) -> Iterator[Operation]:
         # the clock is read per call, as the stub does
-        yield lambda: sigv4.check_signature(wire.method, wire.url, wire.headers, time.time())
+        yield lambda: sigv4.check_signature(wire.url, wire.headers, time.time())
 
     contenders: dict[str, Factory] = {"signature check": check, "floor call": things.floor}
     times = interleave(contenders, settings)

@@ -14,14 +14,21 @@ from typing import TYPE_CHECKING, Any
 from . import _adapters
 from ._errors import ServiceError, StubError, UsageError
 from ._options import StubOptions
-from ._registry import active_stub
 from ._service import UploadStatus
 
 if TYPE_CHECKING:
-    from ._patcher import ThingsGraphPatcher, mock_thingsgraph
-    from ._stub import Call, ThingsGraphStub
+    from ._call import Call
+    from ._mock import ThingsGraphPatcher, mock_thingsgraph
+    from ._stub import ThingsGraphStub
     from ._threaded_server import ThingsGraphServer
     from ._types import ResponseMembers, ScriptItem
+
+    def active_stub() -> ThingsGraphStub:
+        """Return the active stub: the fixture's, or the one ``mock_thingsgraph`` started."""
+        ...
+
+else:  # the registry knows stubs by the protocol the adapters use; the only stub that activates is ThingsGraphStub
+    from ._registry import active_stub
 
 __all__ = [
     "Call",
@@ -44,11 +51,11 @@ __all__ = [
 _LAZY = {
     "ResponseMembers": ("_types", "ResponseMembers"),
     "ScriptItem": ("_types", "ScriptItem"),
-    "Call": ("_stub", "Call"),
+    "Call": ("_call", "Call"),
     "ThingsGraphStub": ("_stub", "ThingsGraphStub"),
-    "ThingsGraphPatcher": ("_patcher", "ThingsGraphPatcher"),
-    "ThingsGraphMock": ("_patcher", "ThingsGraphPatcher"),  # its name in 0.1.0
-    "mock_thingsgraph": ("_patcher", "mock_thingsgraph"),
+    "ThingsGraphPatcher": ("_mock", "ThingsGraphPatcher"),
+    "ThingsGraphMock": ("_mock", "ThingsGraphPatcher"),  # its name in 0.1.0
+    "mock_thingsgraph": ("_mock", "mock_thingsgraph"),
     "ThingsGraphServer": ("_threaded_server", "ThingsGraphServer"),
 }
 

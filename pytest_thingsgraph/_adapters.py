@@ -1,53 +1,84 @@
 """Which adapter patches which library, and when.
 
+Each client family's adapter is an :class:`Adapter` record (respx's shape): the
+module it waits for and its typed patch function, so a renamed function is a
+type error rather than a silent miss.
+
 - :func:`install` (the package's import): botocore's handler table gets the
   stub's handlers as soon as ``botocore.handlers`` is imported, for good; they
   do nothing while no stub runs and the guard is off.
 - :func:`acquire` / :func:`release`: while at least one holder (a running stub,
-  the pytest session's guard) needs them, each library in :data:`PATCHES` is
+  the pytest session's guard) needs them, each library in :data:`ADAPTERS` is
   patched, now or when it is imported, and put back when the last holder goes.
   Its imports are watched from the first holder on (watching costs nothing
   between holders: an import then leaves the library as it is), so starting
   and stopping a stub touches only the libraries already imported.
 
-Adapter modules import their library, so they are imported here only once
-that library is.
+Adapter modules import their library, so each is imported only inside its
+patch function, once that library is. The ``from ._x import f`` there looks
+the adapter up in ``sys.modules`` on each call: pytester's inner sessions drop
+the modules they imported, and an adapter imported afresh binds to the library
+imported afresh.
 """
 
 from __future__ import annotations
 
-import importlib
 import sys
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from types import ModuleType
-from typing import cast
 
 from ._import_hook import when_imported
-from ._patching import Undo
+from ._undo import Undo
 
-#: Imported module -> (adapter module, function that patches its library and returns an undo). Each is a
-#: module its library imports last, so the adapter's own imports of the library find it whole.
-PATCHES: dict[str, tuple[str, str]] = {
-    "botocore.handlers": ("_botocore", "patch_retry_waits"),
-    "aiobotocore.session": ("_aiobotocore", "patch_retry_waits"),
-    "requests.sessions": ("_requests", "patch_session"),
-}
+
+@dataclass(frozen=True, slots=True)
+class Adapter:
+    """One client family's adapter: the module it waits for, and the function that patches it.
+
+    ``waits_for`` is a module its library imports last, so the adapter's own imports of the
+    library find it whole; ``patch`` patches that library and returns how to put it back.
+    """
+
+    waits_for: str
+    patch: Callable[[ModuleType], Undo]
+
+
+def _patch_botocore(module: ModuleType) -> Undo:
+    from ._botocore import patch_retry_waits
+
+    return patch_retry_waits(module)
+
+
+def _patch_aiobotocore(module: ModuleType) -> Undo:
+    from ._aiobotocore import patch_retry_waits
+
+    return patch_retry_waits(module)
+
+
+def _patch_requests(module: ModuleType) -> Undo:
+    from ._requests import patch_session
+
+    return patch_session(module)
+
+
+#: Every adapter that patches a library while a stub runs, in the order they patch.
+ADAPTERS: tuple[Adapter, ...] = (
+    Adapter("botocore.handlers", _patch_botocore),
+    Adapter("aiobotocore.session", _patch_aiobotocore),
+    Adapter("requests.sessions", _patch_requests),
+)
 
 _lock = threading.RLock()
 _holders = 0
 _undos: list[Undo] = []
 
 
-def _adapter_function(adapter: str, function: str) -> object:
-    # looked up on each use: pytester's inner sessions drop the modules they imported, and an adapter
-    # imported afresh binds to the library imported afresh
-    name = f"{__package__}.{adapter}"
-    return getattr(sys.modules.get(name) or importlib.import_module(name), function)
-
-
 def _register_handlers(handlers_module: ModuleType) -> None:
-    _adapter_function("_botocore", "register_handlers")(handlers_module)  # type: ignore[operator]
+    from ._botocore import register_handlers
+
+    register_handlers(handlers_module)
 
 
 def install() -> None:
@@ -56,21 +87,20 @@ def install() -> None:
 
 
 class _Patch:
-    """The patch of one module, applied each time the module is (re)imported while held."""
+    """The patch of one adapter's module, applied each time the module is (re)imported while held."""
 
-    def __init__(self, module_name: str) -> None:
-        self.module_name = module_name
-        self.adapter, self.function = PATCHES[module_name]
+    def __init__(self, adapter: Adapter) -> None:
+        self.module_name = adapter.waits_for
+        self._patch = adapter.patch
 
     def __call__(self, module: ModuleType) -> None:
         with _lock:
             if not _holders:  # imported while nothing needs the adapters: left as it is
                 return
-            patch = cast("Callable[[ModuleType], Undo]", _adapter_function(self.adapter, self.function))
-            _undos.append(patch(module))
+            _undos.append(self._patch(module))
 
 
-_PATCHERS = [_Patch(name) for name in PATCHES]
+_PATCHERS = [_Patch(adapter) for adapter in ADAPTERS]
 _watching = False
 
 

@@ -15,7 +15,7 @@ from types import ModuleType
 from typing import Any
 
 from ._botocore import in_instant_call, take_instant
-from ._patching import Undo, patch_attribute, patch_method
+from ._undo import Undo, patch_attribute, patch_method
 
 
 def patch_retry_waits(_: ModuleType) -> Undo:

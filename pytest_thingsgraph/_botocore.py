@@ -4,8 +4,9 @@ The stub's handlers join botocore's built-in handler table once botocore is
 imported, so every session (and every client it makes) carries them, as moto's
 do. With no stub active they return ``None`` and botocore goes on as if they
 were not there, except that the pytest session's guard refuses the call before
-it is signed. While a stub runs, :func:`patch_endpoint` and
-:func:`patch_token_bucket` make the retry waits of stubbed calls instant.
+it is signed. While a stub runs, :func:`patch_retry_waits` makes the retry
+waits of stubbed calls instant (the endpoint's sleep and adaptive mode's token
+bucket); :func:`register_handlers` is what joins the handler table.
 
 aiobotocore's sessions take the same handler table, and its clients read the
 same responses: :class:`_Response` gives its body to botocore as bytes and to
@@ -19,7 +20,7 @@ import time
 from collections.abc import Callable, Generator
 from contextvars import ContextVar
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import botocore
 import botocore.endpoint
@@ -29,13 +30,10 @@ from botocore.awsrequest import AWSPreparedRequest, AWSRequest, AWSResponse
 from botocore.credentials import Credentials
 
 from . import _sigv4
-from ._patching import Undo, patch_attribute, patch_method
 from ._protocol import wire_request
-from ._registry import active, refuse_unstubbed
+from ._registry import ActiveStub, active, refuse_unstubbed
 from ._service import SERVICE_NAME
-
-if TYPE_CHECKING:
-    from ._stub import ThingsGraphStub
+from ._undo import Undo, patch_attribute, patch_method
 
 FAKE_CREDENTIALS = Credentials(_sigv4.FAKE_ACCESS_KEY_ID, _sigv4.FAKE_SECRET_ACCESS_KEY, _sigv4.FAKE_SESSION_TOKEN)
 _SIGN_WITH_FAKE = "pytest_thingsgraph_fake_credentials"
@@ -70,7 +68,7 @@ def answer(request: AWSPreparedRequest, **_: Any) -> AWSResponse | None:
 
 
 #: The stub whose call is on its way in this thread or task, while its retry waits are instant.
-_instant: ContextVar[ThingsGraphStub | None] = ContextVar("pytest_thingsgraph_instant", default=None)
+_instant: ContextVar[ActiveStub | None] = ContextVar("pytest_thingsgraph_instant", default=None)
 
 
 def note_instant(event_name: str, **_: Any) -> None:
@@ -80,7 +78,7 @@ def note_instant(event_name: str, **_: Any) -> None:
     _instant.set(stub if stubbed else None)
 
 
-def take_instant() -> ThingsGraphStub | None:
+def take_instant() -> ActiveStub | None:
     """The stub whose retry sleep comes now (once), or ``None`` to sleep for real."""
     stub = _instant.get()
     if stub is not None:

@@ -1,4 +1,4 @@
-"""Every host a Things Graph endpoint can have, derived from botocore's own data.
+"""The host checks: every host a Things Graph endpoint can have (derived from botocore's own data), and loopback.
 
 botocore's endpoint ruleset for ``iotthingsgraph`` builds its URLs from templates such as
 ``https://iotthingsgraph-fips.{Region}.{PartitionResult#dualStackDnsSuffix}``, and its
@@ -9,16 +9,20 @@ recognised as soon as botocore knows it; nothing here is a hand-written list of 
 
 The region is any DNS label (the ruleset only asks ``isValidHostLabel(Region)``), and it is not
 tied to the suffix's partition: a host of a Things Graph endpoint's shape is the stub's, so that
-no such request can reach the network (fail-closed). The data is read once, on first use.
+no such request can reach the network (fail-closed). The data is read once, on first use: this
+module imports no botocore when it is loaded (the guard of :mod:`._registry` needs
+:func:`is_loopback_host` while the plugin loads).
 """
 
 from __future__ import annotations
 
 import functools
+import ipaddress
 import re
 import sys
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 from ._service import SERVICE_NAME
 
@@ -40,6 +44,31 @@ def things_graph_region(host: str) -> str | None:
         return None
     region: str = match[match.lastindex or 0]  # the one group of the alternative that matched
     return sys.intern(region)
+
+
+def is_things_graph_endpoint(url: str) -> bool:
+    """Whether ``url``'s host is a Things Graph endpoint of AWS, in any of its forms."""
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:  # not a URL requests could send anywhere
+        return False
+    return host is not None and things_graph_region(host) is not None
+
+
+def is_loopback_host(host: str) -> bool:
+    """Whether ``host`` names only this machine: ``localhost`` (and names under it), 127.0.0.0/8 or ``::1``."""
+    host = host.strip("[]").rstrip(".").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def is_loopback_url(url: str) -> bool:
+    """Whether ``url``'s host names only this machine (see :func:`is_loopback_host`)."""
+    return is_loopback_host(urlsplit(url).hostname or "")
 
 
 def url_templates() -> list[str]:
@@ -108,4 +137,11 @@ def _matcher() -> re.Pattern[str]:
     return re.compile("|".join(alternatives))
 
 
-__all__ = ["host_patterns", "things_graph_region", "url_templates"]
+__all__ = [
+    "host_patterns",
+    "is_loopback_host",
+    "is_loopback_url",
+    "is_things_graph_endpoint",
+    "things_graph_region",
+    "url_templates",
+]

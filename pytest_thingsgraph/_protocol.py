@@ -1,93 +1,29 @@
 """Things Graph's JSON 1.1 wire protocol: a request in, the service's view of it or its refusal out.
 
-Nothing here knows a client library: each adapter turns its request into a
-:class:`WireRequest` with :func:`wire_request`, :func:`parse` checks it as the
-service would (envelope, then body), and a :class:`Reply` goes back out as a
-:class:`WireResponse`.
+Nothing here knows a client library or an operation's members: each adapter
+turns its request into a :class:`WireRequest` with :func:`wire_request`,
+:func:`parse` checks it as the service would (envelope, then body: the body by
+its operation's own check, which decodes it and words its violations with the
+helpers here), and a :class:`Reply` goes back out as a :class:`WireResponse`.
+The data types themselves are :mod:`._wire`'s.
 """
 
 from __future__ import annotations
 
 import copy
 import dataclasses
-import functools
 import json
 import sys
 import time
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from . import _sigv4
-from ._rejection import Rejection
-from ._service import (
-    CONTENT_TYPE,
-    DEFINITION_DOCUMENT_MEMBERS,
-    DEFINITION_LANGUAGES,
-    DEFINITION_TEXT_MAX,
-    GET_UPLOAD_STATUS,
-    GET_UPLOAD_STATUS_MEMBERS,
-    OPERATIONS,
-    TARGET_PREFIX,
-    UPLOAD_ENTITY_DEFINITIONS,
-    UPLOAD_ENTITY_DEFINITIONS_MEMBERS,
-    UPLOAD_ID_MAX,
-    UPLOAD_ID_MIN,
-)
+from ._service import CONTENT_TYPE, OPERATIONS, TARGET_PREFIX
+from ._wire import ParsedRequest, Rejection, Reply, WireRequest
 
 #: The headers the service reads, lower-case.
 READ_HEADERS = ("x-amz-target", "content-type", "authorization", "x-amz-date")
-
-
-@dataclass(frozen=True, slots=True)
-class WireRequest:
-    """One HTTP request as the service sees it: only the headers it reads (lower-case names)."""
-
-    method: str
-    url: str
-    headers: Mapping[str, str]
-    body: bytes
-    region: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class WireResponse:
-    """One HTTP response: status, JSON body and the request ID the service sends with it."""
-
-    status_code: int
-    body: bytes
-    request_id: str
-
-    @property
-    def headers(self) -> dict[str, str]:
-        """The headers the service sends."""
-        return {
-            "x-amzn-RequestId": self.request_id,
-            "Content-Type": CONTENT_TYPE,
-            "Content-Length": str(len(self.body)),
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class Reply:
-    """What the service answers: a status and a JSON document, encoded once."""
-
-    status_code: int
-    document: Mapping[str, Any]
-    body: bytes
-
-    @property
-    def error_code(self) -> str | None:
-        return self.document.get("__type") if self.status_code >= 400 else None
-
-
-@dataclass(frozen=True, slots=True)
-class ParsedRequest:
-    """A request the service accepted as well-formed: its operation and body (read-only)."""
-
-    operation: str
-    document: Mapping[str, Any]
-    upload_id: str | None = None  # GetUploadStatus's
 
 
 def wire_request(method: str, url: str, headers: Any, body: object) -> WireRequest:
@@ -135,11 +71,15 @@ def _body_bytes(body: object) -> bytes:
 _OPERATION_OF_TARGET = {TARGET_PREFIX + operation: operation for operation in OPERATIONS}
 
 
-def parse(request: WireRequest) -> ParsedRequest | Rejection:
+#: An operation's own check of its body: the request the service accepted, or why it refused it.
+BodyCheck = Callable[[bytes], ParsedRequest | Rejection]
+
+
+def parse(request: WireRequest, body_checks: Mapping[str, BodyCheck]) -> ParsedRequest | Rejection:
     """Check a request as the service does, in its order: operation, envelope, signature, then body.
 
-    An operation the stub does not answer comes back with an empty document:
-    its body is never read.
+    The body is checked by its operation's entry of ``body_checks``; an operation
+    without one comes back with an empty document: its body is never read.
     """
     target = request.headers.get("x-amz-target")
     if target is None:
@@ -152,25 +92,13 @@ def parse(request: WireRequest) -> ParsedRequest | Rejection:
         )
     rejection = _check_envelope(request)
     if rejection is None:  # authentication before the operation reads its body, as AWS checks
-        rejection = _sigv4.check_signature(request.method, request.url, request.headers, time.time())
+        rejection = _sigv4.check_signature(request.url, request.headers, time.time())
     if rejection is not None:
         return dataclasses.replace(rejection, operation=operation)
-    if operation == GET_UPLOAD_STATUS:
-        return _parse_get_upload_status(request.body)
-    if operation == UPLOAD_ENTITY_DEFINITIONS:
-        return _parse_upload_entity_definitions(request.body)
-    return ParsedRequest(operation, _EMPTY)
-
-
-def _parse_upload_entity_definitions(body: bytes) -> ParsedRequest | Rejection:
-    document = _decode(body)
-    if isinstance(document, Rejection):
-        return dataclasses.replace(document, operation=UPLOAD_ENTITY_DEFINITIONS)
-    frozen = freeze(document)
-    rejection = _check_upload_entity_definitions(document)
-    if rejection is not None:
-        return dataclasses.replace(rejection, operation=UPLOAD_ENTITY_DEFINITIONS, document=frozen)
-    return ParsedRequest(UPLOAD_ENTITY_DEFINITIONS, frozen)
+    check_body = body_checks.get(operation)
+    if check_body is None:
+        return ParsedRequest(operation, _EMPTY)
+    return check_body(request.body)
 
 
 def _check_envelope(request: WireRequest) -> Rejection | None:
@@ -186,43 +114,7 @@ def _check_envelope(request: WireRequest) -> Rejection | None:
     return None
 
 
-@functools.lru_cache(maxsize=4096)
-def _parse_get_upload_status(body: bytes) -> ParsedRequest | Rejection:
-    """A GetUploadStatus body, parsed once: clients poll with the same body again and again."""
-    document = _decode(body)
-    if isinstance(document, Rejection):
-        return dataclasses.replace(document, operation=GET_UPLOAD_STATUS)
-    rejection = _check_get_upload_status(document)
-    if rejection is not None:
-        return dataclasses.replace(rejection, operation=GET_UPLOAD_STATUS, document=freeze(document))
-    return ParsedRequest(GET_UPLOAD_STATUS, freeze(document), sys.intern(document["uploadId"]))
-
-
-def _check_get_upload_status(document: dict[str, Any]) -> Rejection | None:
-    upload_id = document.get("uploadId")
-    if type(upload_id) is str and len(document) == 1 and UPLOAD_ID_MIN <= len(upload_id) <= UPLOAD_ID_MAX:
-        return None
-    if upload_id is not None and not isinstance(upload_id, str):
-        return _wrong_type("uploadId", upload_id, "a JSON string")
-    violations = [
-        f"Member {describe(name)} is not part of GetUploadStatusRequest: send uploadId only"
-        for name in document
-        if name not in GET_UPLOAD_STATUS_MEMBERS
-    ]
-    if upload_id is None:
-        violations.insert(0, _null("uploadId"))
-    elif len(upload_id) < UPLOAD_ID_MIN:
-        violations.insert(
-            0,
-            f"Value '' at 'uploadId' failed to satisfy constraint: "
-            f"Member must have length greater than or equal to {UPLOAD_ID_MIN}",
-        )
-    elif len(upload_id) > UPLOAD_ID_MAX:
-        violations.insert(0, _too_long("uploadId", upload_id, UPLOAD_ID_MAX))
-    return _invalid(violations)
-
-
-def _decode(body: bytes) -> dict[str, Any] | Rejection:
+def decode(body: bytes) -> dict[str, Any] | Rejection:
     """Decode a JSON object body, or say why it is not one."""
     try:
         document = json.loads(body.decode("utf-8") if body else "{}")  # UTF-8 only, as the service reads it
@@ -243,63 +135,20 @@ def _decode(body: bytes) -> dict[str, Any] | Rejection:
     return document
 
 
-def _check_upload_entity_definitions(document: dict[str, Any]) -> Rejection | None:
-    """Why a body is not a valid UploadEntityDefinitionsRequest, or ``None`` if it is one."""
-    for name in UPLOAD_ENTITY_DEFINITIONS_MEMBERS[1:]:
-        value = document.get(name)
-        if value is not None and not isinstance(value, bool):
-            return _wrong_type(name, value, "a JSON boolean")
-    definition = document.get("document")
-    if definition is not None and not isinstance(definition, dict):
-        return _wrong_type("document", definition, "a JSON object")
-    for name in DEFINITION_DOCUMENT_MEMBERS:
-        value = (definition or {}).get(name)
-        if value is not None and not isinstance(value, str):
-            return _wrong_type(f"document.{name}", value, "a JSON string")
-    violations = [
-        f"Member {describe(name)} is not part of UploadEntityDefinitionsRequest: send document, "
-        "syncWithPublicNamespace or deprecateExistingEntities"
-        for name in document
-        if name not in UPLOAD_ENTITY_DEFINITIONS_MEMBERS
-    ]
-    if definition is None:
-        if not (document.get("syncWithPublicNamespace") or document.get("deprecateExistingEntities")):
-            violations.insert(
-                0, _null("document") + " unless syncWithPublicNamespace or deprecateExistingEntities is true"
-            )
-    else:
-        violations.extend(
-            f"Member {describe(name)} is not part of DefinitionDocument: send language and text"
-            for name in definition
-            if name not in DEFINITION_DOCUMENT_MEMBERS
-        )
-        language, text = definition.get("language"), definition.get("text")
-        if language is None:
-            violations.append(_null("document.language"))
-        elif language not in DEFINITION_LANGUAGES:
-            violations.append(
-                f"Value {describe(language)} at 'document.language' failed to satisfy constraint: "
-                f"Member must satisfy enum value set: [{', '.join(DEFINITION_LANGUAGES)}]"
-            )
-        if text is None:
-            violations.append(_null("document.text"))
-        elif len(text) > DEFINITION_TEXT_MAX:
-            violations.append(_too_long("document.text", text, DEFINITION_TEXT_MAX))
-    return _invalid(violations) if violations else None
-
-
-def _null(name: str) -> str:
+def null(name: str) -> str:
+    """The violation of a required member that is missing (or null)."""
     return f"Value null at '{name}' failed to satisfy constraint: Member must not be null"
 
 
-def _too_long(name: str, value: str, limit: int) -> str:
+def too_long(name: str, value: str, limit: int) -> str:
+    """The violation of a string member longer than its shape allows."""
     return (
         f"Value {describe(value)} at '{name}' failed to satisfy constraint: "
         f"Member must have length less than or equal to {limit}"
     )
 
 
-def _invalid(violations: list[str]) -> Rejection:
+def invalid(violations: list[str]) -> Rejection:
     """The service's answer to a body that breaks the documented constraints."""
     count = len(violations)
     return Rejection(
@@ -308,7 +157,8 @@ def _invalid(violations: list[str]) -> Rejection:
     )
 
 
-def _wrong_type(name: str, value: object, expected: str) -> Rejection:
+def wrong_type(name: str, value: object, expected: str) -> Rejection:
+    """The service's answer to a member of the wrong JSON type."""
     return Rejection(
         "SerializationException",
         f"Value {describe_json(value)} at '{name}' is {json_type(value)}: send {expected}.",

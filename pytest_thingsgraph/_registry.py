@@ -1,34 +1,53 @@
 """The one active stub of the process, and the guard that refuses Things Graph calls while none is.
 
 Light on purpose: the package imports it, so it imports neither botocore nor pydantic.
-The adapters read :func:`active` on every Things Graph request.
+The adapters read :func:`active` on every Things Graph request, and see the stub
+as :class:`ActiveStub` declares it: this module knows no stub class.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import sys
 import threading
-from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING, Protocol
 
+from ._endpoints import is_loopback_url
 from ._errors import StubError, UsageError
 
 if TYPE_CHECKING:
-    from ._stub import ThingsGraphStub
+    from ._options import StubOptions
+    from ._wire import WireRequest, WireResponse
+
+
+class ActiveStub(Protocol):
+    """What the adapters ask of the active stub."""
+
+    @property
+    def options(self) -> StubOptions:
+        """The options it runs with."""
+        ...
+
+    def answer(self, request: WireRequest) -> WireResponse:
+        """Answer one HTTP attempt as the service would."""
+        ...
+
+    def record_retry_delay(self, seconds: float) -> None:
+        """Note a retry delay a client asked for."""
+        ...
+
 
 _lock = threading.Lock()
-_active: ThingsGraphStub | None = None
+_active: ActiveStub | None = None
 _owner = ""
 _guards = 0
 
 
-def active() -> ThingsGraphStub | None:
+def active() -> ActiveStub | None:
     """The active stub, or ``None``."""
     return _active
 
 
-def active_stub() -> ThingsGraphStub:
+def active_stub() -> ActiveStub:
     """Return the active stub: the fixture's, or the one ``mock_thingsgraph`` started."""
     stub = _active
     if stub is None:
@@ -39,7 +58,7 @@ def active_stub() -> ThingsGraphStub:
     return stub
 
 
-def activate(stub: ThingsGraphStub, owner: str, started_at: str | None = None) -> None:
+def activate(stub: ActiveStub, owner: str, started_at: str | None = None) -> None:
     """Make ``stub`` the one that answers; refuse if another is active.
 
     ``owner`` names what starts it, and ``started_at`` where (``file:line``; by
@@ -57,7 +76,7 @@ def activate(stub: ThingsGraphStub, owner: str, started_at: str | None = None) -
         _active, _owner = stub, f"{owner} started at {started_at}"
 
 
-def deactivate(stub: ThingsGraphStub) -> None:
+def deactivate(stub: ActiveStub) -> None:
     """Stop ``stub`` answering, if it is the active one."""
     global _active, _owner
     with _lock:
@@ -85,7 +104,7 @@ def refuse_unstubbed(call: str, url: str) -> None:
 
     A call to a loopback endpoint (a server running on this machine) goes on.
     """
-    if not _guards or _is_loopback(url):
+    if not _guards or is_loopback_url(url):
         return
     raise StubError(
         f"{call} to {url} was made while no Things Graph stub is active, and was not sent. "
@@ -93,18 +112,3 @@ def refuse_unstubbed(call: str, url: str) -> None:
         "a client that outlives its test still calls after the stub stopped. "
         "To let such calls through, set the ini key thingsgraph_block_unstubbed = false."
     )
-
-
-def _is_loopback(url: str) -> bool:
-    return is_loopback_host(urlsplit(url).hostname or "")
-
-
-def is_loopback_host(host: str) -> bool:
-    """Whether ``host`` names only this machine: ``localhost`` (and names under it), 127.0.0.0/8 or ``::1``."""
-    host = host.strip("[]").rstrip(".").lower()
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False

@@ -4,16 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
-from ._operations import Service
-from ._scripts import Upload
-
-if TYPE_CHECKING:
-    from ._stub import Call
-
-#: Where the README explains the options that silence each check.
-_SEE = "(see 'Options and teardown' in the README of pytest-thingsgraph)"
+from ._call import Call
+from ._operations import OPERATIONS, Section, Service
+from ._operations._record import SEE_OPTIONS
 
 
 @dataclass(slots=True)
@@ -21,75 +15,50 @@ class Problems:
     """What went wrong while the stub answered, in order."""
 
     invalid_requests: list[str] = field(default_factory=list)
-    unexpected_requests: list[str] = field(default_factory=list)
+    #: Operation -> its calls that did not carry what their answers expected.
+    unexpected_requests: dict[str, list[str]] = field(default_factory=dict)
     stub_errors: list[str] = field(default_factory=list)
 
 
 def report(service: Service, problems: Problems, *, check_consumed: bool) -> list[str]:
     """The sections of the teardown report; empty when every check passed."""
     options = service.options
-    sections = []
-    consumed = check_consumed and options.assert_all_consumed
-    if consumed and service.queue:
-        sections.append(
-            _section(
-                "These UploadEntityDefinitions answers were queued but no call took them:",
-                [entry.label() for entry in service.queue],
-                "Make the calls or queue fewer answers; if some are optional, set assert_all_consumed=False " + _SEE,
-            )
-        )
-    unconsumed = [upload for upload in service.uploads.values() if upload.unconsumed()] if consumed else []
-    if unconsumed:
-        sections.append(
-            _section(
-                "These uploads were not polled to the end of their scripts:",
-                [_unconsumed_line(upload) for upload in unconsumed],
-                "Poll them to the end or shorten their scripts; if some items are optional, "
-                "set assert_all_consumed=False " + _SEE,
-            )
-        )
+    sections: list[Section] = []
+    if check_consumed and options.assert_all_consumed:
+        for operation in OPERATIONS.values():
+            sections.extend(operation.unconsumed(service))
     if problems.invalid_requests and not options.allow_invalid_requests:
         sections.append(
-            _section(
+            Section(
                 "These requests were invalid and were answered with the service's error:",
                 problems.invalid_requests,
-                "Fix the code that sent them; if they are on purpose, set allow_invalid_requests=True " + _SEE,
+                "Fix the code that sent them; if they are on purpose, set allow_invalid_requests=True " + SEE_OPTIONS,
             )
         )
-    if problems.unexpected_requests:
-        sections.append(
-            _section(
-                "These UploadEntityDefinitions calls did not carry what their answers expected:",
-                problems.unexpected_requests,
-                "Fix the code that sent them, or the expected= of on_upload_entity_definitions().",
+    for operation in OPERATIONS.values():
+        unexpected = problems.unexpected_requests.get(operation.name)
+        if unexpected:
+            sections.append(
+                Section(
+                    f"These {operation.name} calls did not carry what their answers expected:",
+                    unexpected,
+                    f"Fix the code that sent them, or the expected= of {operation.expected_by}.",
+                )
             )
-        )
     if problems.stub_errors:
         sections.append(
-            _section(
+            Section(
                 "The stub raised StubError during the test (the code under test may have caught it):",
                 problems.stub_errors,
                 "",
             )
         )
-    return sections
+    return [_text(section) for section in sections]
 
 
-def _unconsumed_line(upload: Upload) -> str:
-    line = f"{upload.upload_id!r}: {upload.served} of {len(upload.items)} items served; not served: " + ", ".join(
-        item.label() for item in upload.left()
-    )
-    if upload.served == 0 and upload.polled_in:
-        line += (
-            f" (it was scripted for region {upload.region} but polled only in "
-            f"{', '.join(sorted(upload.polled_in))}: pass region= to match the client, or leave it out)"
-        )
-    return line
-
-
-def _section(title: str, lines: Sequence[str], fix: str) -> str:
-    body = "\n".join(f"- {line}" for line in lines)
-    return f"{title}\n{body}" + (f"\n{fix}" if fix else "")
+def _text(section: Section) -> str:
+    body = "\n".join(f"- {line}" for line in section.lines)
+    return f"{section.title}\n{body}" + (f"\n{section.fix}" if section.fix else "")
 
 
 def calls_section(calls: Sequence[Call], *, head: int = 20, tail: int = 30) -> str:
@@ -104,6 +73,9 @@ def calls_section(calls: Sequence[Call], *, head: int = 20, tail: int = 30) -> s
 
 
 def _call_line(number: int, call: Call) -> str:
-    outcome = call.upload_status or call.error_code or ""
-    upload = repr(call.upload_id) if call.upload_id is not None else "-"
-    return f"{number:>4} {call.operation or '?'} {upload} {call.region or '-'} {call.status_code} {outcome}".rstrip()
+    """``number operation subject region status outcome``: the subject and outcome as the call's operation says."""
+    operation = OPERATIONS.get(call.operation) if call.operation is not None else None
+    subject = operation.subject(call) if operation is not None else None
+    outcome = (operation.outcome(call) if operation is not None else None) or call.error_code or ""
+    line = f"{number:>4} {call.operation or '?'} {subject or '-'} {call.region or '-'} {call.status_code} {outcome}"
+    return line.rstrip()

@@ -19,8 +19,7 @@ import functools
 import time
 from collections.abc import Callable
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from typing import Any
 
 import requests.adapters
 from requests.exceptions import RetryError
@@ -28,14 +27,11 @@ from requests.models import PreparedRequest, Response
 from urllib3.exceptions import MaxRetryError
 from urllib3.util.retry import Retry
 
-from ._endpoints import things_graph_region
-from ._patching import Undo, patch_method
+from ._endpoints import is_things_graph_endpoint
 from ._protocol import wire_request
-from ._registry import active, refuse_unstubbed
+from ._registry import ActiveStub, active, refuse_unstubbed
 from ._service import CONTENT_TYPE
-
-if TYPE_CHECKING:
-    from ._stub import ThingsGraphStub
+from ._undo import Undo, patch_method
 
 _response_builder: requests.adapters.HTTPAdapter | None = None
 
@@ -55,15 +51,6 @@ def _stubbing_get_adapter(original: Callable[..., requests.adapters.BaseAdapter]
 
     get_adapter.__doc__ = original.__doc__
     return get_adapter
-
-
-def is_things_graph_endpoint(url: str) -> bool:
-    """Whether ``url``'s host is a Things Graph endpoint of AWS, in any of its forms."""
-    try:
-        host = urlsplit(url).hostname
-    except ValueError:  # not a URL requests could send anywhere
-        return False
-    return host is not None and things_graph_region(host) is not None
 
 
 class StubAdapter(requests.adapters.BaseAdapter):
@@ -99,7 +86,7 @@ class StubAdapter(requests.adapters.BaseAdapter):
             _back_off(stub, retries.get_backoff_time())
 
     @staticmethod
-    def _answer(stub: ThingsGraphStub, request: PreparedRequest, url: str) -> Response:
+    def _answer(stub: ActiveStub, request: PreparedRequest, url: str) -> Response:
         wire = wire_request(request.method or "", url, request.headers, request.body)
         answer = stub.answer(wire)
         import responses  # only Things Graph calls made with requests need it
@@ -118,7 +105,7 @@ class StubAdapter(requests.adapters.BaseAdapter):
         """Nothing to close: the fallback adapter belongs to the session."""
 
 
-def _back_off(stub: ThingsGraphStub, seconds: float) -> None:
+def _back_off(stub: ActiveStub, seconds: float) -> None:
     """Wait before a retry as urllib3 would (it waits no zero delay), or record the delay with ``instant_retries``."""
     if stub.options.instant_retries:
         stub.record_retry_delay(seconds)

@@ -1,4 +1,4 @@
-"""Scripts: ``add_upload`` arguments checked once, each item's response encoded once, and the upload records.
+"""Scripts: ``add_upload`` arguments checked once, and each item's response encoded once.
 
 A script is refused here, when it is added, if the service could never have
 answered it: a response that breaks the documented shape, or a status after a
@@ -10,13 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ConfigDict, TypeAdapter, ValidationError
 
 from ._errors import ServiceError, UsageError
-from ._protocol import ReadOnlyDict, Reply, describe, encode, error_reply, freeze, ok_reply
+from ._protocol import ReadOnlyDict, describe, encode, error_reply, freeze, ok_reply
 from ._service import (
     CREATED_DATE_END,
     CREATED_DATE_MIN,
@@ -24,6 +24,7 @@ from ._service import (
     TERMINAL_STATUSES,
     UPLOAD_STATUSES,
 )
+from ._wire import Reply
 from .models import GetUploadStatusResponse, UploadId
 
 #: The keyword of ``add_upload`` that sets each response member.
@@ -67,32 +68,6 @@ class PreparedUpload:
 
     def label(self) -> str:
         return f"upload {self.upload_id!r} with script " + ", ".join(item.label() for item in self.items)
-
-
-@dataclass(slots=True)
-class Upload:
-    """An upload the stub knows, and how far its script has been served."""
-
-    upload_id: str
-    region: str | None
-    items: tuple[PreparedItem, ...]
-    scripted: bool = True  # False for an upload nobody queued: the teardown check leaves it alone
-    served: int = 0
-    polled_in: set[str] = field(default_factory=set)  # other regions it was asked for in
-
-    def next_item(self) -> PreparedItem | None:
-        """The item that answers the next poll; a terminal last item answers for good; ``None`` past the end."""
-        if self.served < len(self.items):
-            self.served += 1
-            return self.items[self.served - 1]
-        last = self.items[-1]
-        return last if last.terminal else None
-
-    def left(self) -> tuple[PreparedItem, ...]:
-        return self.items[self.served :]
-
-    def unconsumed(self) -> bool:
-        return self.scripted and self.served < len(self.items)
 
 
 def prepare_upload(upload_id: str, script: object, *, where: str, **keywords: Any) -> PreparedUpload:

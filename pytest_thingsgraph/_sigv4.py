@@ -46,8 +46,8 @@ from collections.abc import Mapping
 from urllib.parse import parse_qsl
 
 from ._endpoints import things_graph_region
-from ._rejection import Rejection
 from ._service import SERVICE_NAME
+from ._wire import Rejection
 
 ALGORITHM = "AWS4-HMAC-SHA256"
 TERMINATOR = "aws4_request"
@@ -80,15 +80,13 @@ def _invalid(message: str) -> Rejection:
 MISSING_TOKEN = Rejection("MissingAuthenticationTokenException", "Missing Authentication Token", 403)
 
 
-def check_signature(method: str, url: str, headers: Mapping[str, str], now: float) -> Rejection | None:
+def check_signature(url: str, headers: Mapping[str, str], now: float) -> Rejection | None:
     """Why the service would refuse this request's signature, or ``None`` if it is well-formed and current.
 
     ``headers`` is read with lower-case names (``authorization``, ``x-amz-date``): a plain dict
     with lower-case keys, or any case-insensitive mapping. ``now`` is the service's clock, in
-    seconds since the epoch; ``method`` is not needed by any check today (the signature is not
-    recomputed) and is taken so that callers need not change when one is.
+    seconds since the epoch. No check needs the method: the signature is not recomputed.
     """
-    del method
     authorization = headers.get("authorization")
     query = _query(url)
     presigned = "X-Amz-" in query

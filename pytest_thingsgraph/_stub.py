@@ -7,44 +7,21 @@ import itertools
 import threading
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, cast, overload
+from typing import Any, overload
 
 from . import _adapters, _graphql, _registry
+from ._call import Call
 from ._errors import ServiceError, StubError, UsageError
-from ._operations import DEFAULT_SCRIPT, QueuedError, QueuedUpload, Service, Unanswerable
+from ._operations import Service, Unanswerable, lookup, parse, upload_entity_definitions
+from ._operations._uploads import DEFAULT_SCRIPT, QueuedError, QueuedUpload, Upload, uploads_of
 from ._options import StubOptions
-from ._protocol import Reply, WireRequest, WireResponse, describe, parse, rejection_reply
-from ._rejection import Rejection
+from ._protocol import describe, rejection_reply
 from ._report import Problems, report
-from ._scripts import Upload, prepare_error, prepare_upload
-from ._service import (
-    GET_UPLOAD_STATUS,
-    STUBBED_OPERATIONS,
-    UPLOAD_ENTITY_DEFINITIONS,
-    UPLOAD_ENTITY_DEFINITIONS_MEMBERS,
-    UploadStatus,
-)
+from ._scripts import prepare_error, prepare_upload
 from ._types import ScriptItem
+from ._wire import Rejection, Reply, WireRequest, WireResponse
 
-
-@dataclass(frozen=True, slots=True)
-class Call:
-    """One request the stub answered, as the service saw it (never credentials); read-only."""
-
-    operation: str | None
-    upload_id: str | None
-    region: str | None
-    request: Mapping[str, Any] | None
-    status_code: int
-    response: Mapping[str, Any]
-    error_code: str | None
-    request_id: str
-
-    @property
-    def upload_status(self) -> UploadStatus | None:
-        """The ``uploadStatus`` answered, or ``None`` for an error."""
-        return cast("UploadStatus | None", self.response.get("uploadStatus"))
+__all__ = ["Call", "ThingsGraphStub"]
 
 
 class ThingsGraphStub:
@@ -119,7 +96,7 @@ class ThingsGraphStub:
         )
         with self._lock:
             self._refuse_known(where, upload_id)
-            self._service.uploads[upload_id] = Upload(upload_id, region, prepared.items)
+            uploads_of(self._service).uploads[upload_id] = Upload(upload_id, region, prepared.items)
 
     @overload
     def on_upload_entity_definitions(
@@ -167,22 +144,22 @@ class ThingsGraphStub:
                         f"{where}: {name}={describe(value)} creates no upload when the call answers an error: "
                         f"leave {name} out."
                     )
-            checked = _checked_expected(where, expected)
+            checked = upload_entity_definitions.OPERATION.checked_expected(where, expected)
             with self._lock:
-                self._service.queue.append(QueuedError(prepare_error(script), checked))
+                uploads_of(self._service).queue.append(QueuedError(prepare_error(script), checked))
             return None
         new_id = str(uuid.uuid4()) if upload_id is None else upload_id
         where = f"on_upload_entity_definitions(upload_id={describe(new_id)})"
         self._refuse_when_stopped(where)
         prepared = prepare_upload(new_id, script, where=where, **keywords)
-        checked = _checked_expected(where, expected)
+        checked = upload_entity_definitions.OPERATION.checked_expected(where, expected)
         with self._lock:
             self._refuse_known(where, new_id)
-            self._service.queue.append(QueuedUpload(prepared, checked))
+            uploads_of(self._service).queue.append(QueuedUpload(prepared, checked))
         return new_id
 
     def _refuse_known(self, where: str, upload_id: str) -> None:
-        if self._service.knows(upload_id):
+        if uploads_of(self._service).knows(upload_id):
             raise UsageError(
                 f"{where}: the upload already has a script: put every answer in one script, or call reset() first."
             )
@@ -246,25 +223,15 @@ class ThingsGraphStub:
                     f"{parsed.error_code}: {parsed.message}"
                 )
                 return self._record(parsed.operation, None, request.region, parsed.document, rejection_reply(parsed))
-            operation = parsed.operation
-            upload_id: str | None
+            name = parsed.operation
             try:
-                if operation == GET_UPLOAD_STATUS:
-                    reply, upload_id = self._service.get_upload_status(parsed, request.region, number)
-                elif operation == UPLOAD_ENTITY_DEFINITIONS:
-                    reply, upload_id, mismatch = self._service.upload_entity_definitions(parsed, request.region)
-                    if mismatch is not None:
-                        self._problems.unexpected_requests.append(f"request {number}: {mismatch}")
-                else:
-                    raise Unanswerable(
-                        f"Things Graph operation {operation} (request {number}) is not stubbed: "
-                        f"pytest-thingsgraph answers {' and '.join(STUBBED_OPERATIONS)} only. Keep the code "
-                        f"under test from calling {operation} in this test, or run it without the stub."
-                    )
+                answer = lookup(name, number).handle(self._service, parsed, request.region, number)
             except Unanswerable as error:
                 self._problems.stub_errors.append(str(error))
                 raise StubError(str(error)) from None
-            return self._record(operation, upload_id, request.region, parsed.document, reply)
+            if answer.mismatch is not None:
+                self._problems.unexpected_requests.setdefault(name, []).append(f"request {number}: {answer.mismatch}")
+            return self._record(name, answer.upload_id, request.region, parsed.document, answer.reply)
 
     def _record(
         self,
@@ -285,7 +252,7 @@ class ThingsGraphStub:
 
     def __repr__(self) -> str:
         with self._lock:
-            uploads, calls = len(self._service.uploads), len(self._calls)
+            uploads, calls = len(uploads_of(self._service).uploads), len(self._calls)
         state = "active" if _registry.active() is self else "stopped" if self._stopped else "inactive"
         return f"<ThingsGraphStub {state}: {uploads} uploads, {calls} calls>"
 
@@ -294,18 +261,3 @@ def _request_ids() -> Iterator[str]:
     """Request IDs shaped as the service's UUIDs: a random prefix per stub, then a counter."""
     prefix = str(uuid.uuid4())[:24]
     return map(f"{prefix}{{:012x}}".format, itertools.count())
-
-
-def _checked_expected(where: str, expected: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
-    """``expected=`` request members, checked against the request shape."""
-    if expected is None:
-        return None
-    if not isinstance(expected, Mapping):
-        raise UsageError(f"{where}: expected={describe(expected)} is not a dict of request members.")
-    for name in expected:
-        if name not in UPLOAD_ENTITY_DEFINITIONS_MEMBERS:
-            raise UsageError(
-                f"{where}: expected has {describe(name)}, which is not a member of UploadEntityDefinitionsRequest: "
-                f"use {', '.join(UPLOAD_ENTITY_DEFINITIONS_MEMBERS)} (camelCase, as on the wire)."
-            )
-    return dict(expected)

@@ -21,10 +21,10 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import parse_qs, urlsplit
 
+from ._endpoints import is_loopback_host
 from ._errors import StubError, UsageError
 from ._http import CONTROL_PREFIX, ControlAnswer, ThreadedHTTPServer
 from ._options import StubOptions
-from ._registry import is_loopback_host
 from ._script_json import JSON_FORMS, JsonForm, call_json
 from ._sigv4 import FAKE_ACCESS_KEY_ID, FAKE_SECRET_ACCESS_KEY, FAKE_SESSION_TOKEN
 

@@ -81,7 +81,7 @@ def thingsgraph_stub(request: pytest.FixtureRequest) -> Iterator[ThingsGraphStub
         message = ""
     if message:
         pytest.fail(message, pytrace=False)
-    from ._patcher import ThingsGraphPatcher
+    from ._mock import ThingsGraphPatcher
 
     _, line, _ = request.node.location
     patcher = ThingsGraphPatcher(

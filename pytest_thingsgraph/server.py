@@ -18,9 +18,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
 
+from ._endpoints import is_loopback_host
 from ._errors import UsageError
 from ._options import OPTION_HELP, StubOptions
-from ._registry import is_loopback_host
 from ._script_json import SCRIPT_FILE_SHAPE, apply_script
 from ._threaded_server import (
     DEFAULT_HOST,

@@ -37,13 +37,13 @@ def unguarded() -> Iterator[None]:
 
 
 if os.environ.get("HYPOTHESIS_PROFILE") == "mutation":
-    from pytest_thingsgraph import _protocol
+    from pytest_thingsgraph._operations import get_upload_status
 
     @pytest.fixture(autouse=True)
     def _parse_each_body_afresh() -> None:
         """mutmut forks each mutant's run from a process that already ran the tests: the GetUploadStatus bodies
-        parsed then would be answered from ``_parse_get_upload_status``'s cache, never reaching the mutant."""
-        _protocol._parse_get_upload_status.cache_clear()
+        parsed then would be answered from ``get_upload_status.parse_body``'s cache, never reaching the mutant."""
+        get_upload_status.parse_body.cache_clear()
 
 
 @pytest.fixture

@@ -15,7 +15,8 @@ from botocore.credentials import Credentials
 from botocore.validate import ParamValidator
 from hypothesis import settings
 
-from pytest_thingsgraph._protocol import WireRequest, wire_request
+from pytest_thingsgraph._protocol import wire_request
+from pytest_thingsgraph._wire import WireRequest
 
 FAKE = Credentials("AKIDEXAMPLE", "example-secret")
 SERVICE_MODEL = botocore.session.get_session().get_service_model("iotthingsgraph")

@@ -134,32 +134,55 @@ def test_blocked_plugin_is_not_loaded(tmp_path: Path, autoload: bool) -> None:
 
 
 def test_the_package_has_no_import_cycle() -> None:
-    """Each module's imports of the package's own modules, at run time (not under TYPE_CHECKING), form no cycle."""
+    """The imports of the package's own modules form no cycle: at run time, inside functions and under
+    TYPE_CHECKING alike (a type-only import is a dependency too), subpackages included."""
     import ast
 
     import pytest_thingsgraph
 
     package = Path(pytest_thingsgraph.__file__).parent
-    graph: dict[str, set[str]] = {}
 
-    def imports(nodes: list[ast.stmt], found: set[str]) -> None:
-        for node in nodes:
-            if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
-                continue
-            if isinstance(node, ast.ImportFrom) and node.level == 1:
-                found.update([node.module.split(".")[0]] if node.module else [alias.name for alias in node.names])
-            imports([child for child in ast.iter_child_nodes(node) if isinstance(child, ast.stmt)], found)
+    def dotted(path: Path) -> str:
+        return ".".join(["pytest_thingsgraph", *path.relative_to(package).with_suffix("").parts]).removesuffix(
+            ".__init__"
+        )
 
-    for path in package.glob("*.py"):
-        graph[path.stem] = set()
-        imports(ast.parse(path.read_text()).body, graph[path.stem])
-    assert "_botocore" in graph["_requests"] or graph["_protocol"] >= {"_sigv4", "_rejection"}  # the walk sees imports
+    paths = {dotted(path): path for path in package.rglob("*.py")}
+    packages = {dotted(path) for path in package.rglob("__init__.py")}
+
+    def imported(module: str, node: ast.stmt) -> list[str]:
+        """The package's modules an import statement of ``module`` names."""
+        if isinstance(node, ast.Import):
+            return [alias.name for alias in node.names if alias.name in paths]
+        if not isinstance(node, ast.ImportFrom):
+            return []
+        base = node.module or ""
+        if node.level:  # relative to the module's package (a package's __init__ is its own)
+            here = module.split(".") if module in packages else module.split(".")[:-1]
+            base = ".".join(here[: len(here) - node.level + 1] + ([node.module] if node.module else []))
+        submodules = [f"{base}.{alias.name}" for alias in node.names if f"{base}.{alias.name}" in paths]
+        return submodules or ([base] if base in paths else [])
+
+    graph = {
+        module: {
+            name
+            for node in ast.walk(ast.parse(path.read_text()))
+            if isinstance(node, ast.stmt)
+            for name in imported(module, node)
+        }
+        for module, path in paths.items()
+    }
+    # the walk sees imports of every kind: plain, from a subpackage, inside a function, under TYPE_CHECKING
+    assert graph["pytest_thingsgraph._protocol"] >= {"pytest_thingsgraph._sigv4", "pytest_thingsgraph._wire"}
+    assert "pytest_thingsgraph._operations._record" in graph["pytest_thingsgraph._operations.get_upload_status"]
+    assert "pytest_thingsgraph._botocore" in graph["pytest_thingsgraph._adapters"]
+    assert "pytest_thingsgraph._stub" in graph["pytest_thingsgraph"]
 
     def cycle_from(module: str, path: list[str]) -> list[str] | None:
-        for imported in sorted(graph.get(module, ())):
-            if imported in path:
-                return [*path[path.index(imported) :], imported]
-            found = cycle_from(imported, [*path, imported])
+        for other in sorted(graph.get(module, ())):
+            if other in path:
+                return [*path[path.index(other) :], other]
+            found = cycle_from(other, [*path, other])
             if found:
                 return found
         return None

@@ -21,7 +21,7 @@ from helpers import make_client
 from server_helpers import TIMEOUT, call, connect, control, signed_headers
 
 from pytest_thingsgraph import ServiceError, StubError, ThingsGraphServer, ThingsGraphStub, UsageError
-from pytest_thingsgraph._registry import is_loopback_host
+from pytest_thingsgraph._endpoints import is_loopback_host
 from pytest_thingsgraph._script_json import apply_script, parse_created_date
 from pytest_thingsgraph._threaded_server import non_loopback_warning, serving
 

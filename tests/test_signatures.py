@@ -16,8 +16,8 @@ from botocore.credentials import Credentials
 from requests_aws4auth import AWS4Auth
 
 from pytest_thingsgraph import mock_thingsgraph
-from pytest_thingsgraph._rejection import Rejection
 from pytest_thingsgraph._sigv4 import check_signature, scope_region
+from pytest_thingsgraph._wire import Rejection
 
 KEY = "AKIDSIGNATURETEST000"
 SECRET = "signature-test-secret-never-shown"
@@ -102,7 +102,7 @@ def query_date(url: str) -> str:
 def check(headers: dict[str, str], url: str = URL, *, after: int = 0) -> Rejection | None:
     """Check as the service would ``after`` seconds from the signing time."""
     date = headers.get("x-amz-date") or "20240101T000000Z"
-    return check_signature("POST", url, headers, epoch(date) + after)
+    return check_signature(url, headers, epoch(date) + after)
 
 
 def with_authorization(headers: dict[str, str], old: str, new: str) -> dict[str, str]:
@@ -144,7 +144,7 @@ def test_botocore_sigv4auth_and_requests_aws4auth_pass() -> None:
 def test_a_presigned_url_passes() -> None:
     url = presigned()
 
-    assert check_signature("GET", url, {}, epoch(query_date(url))) is None
+    assert check_signature(url, {}, epoch(query_date(url))) is None
     assert scope_region({}, url) == "us-east-1"
 
 
@@ -152,13 +152,13 @@ def test_a_presigned_url_passes() -> None:
 
 
 def test_an_unsigned_request_is_missing_its_token() -> None:
-    rejection = check_signature("POST", URL, {"x-amz-date": "20240101T000000Z"}, epoch("20240101T000000Z"))
+    rejection = check_signature(URL, {"x-amz-date": "20240101T000000Z"}, epoch("20240101T000000Z"))
 
     assert rejection == Rejection("MissingAuthenticationTokenException", "Missing Authentication Token", 403)
 
 
 def test_an_unrelated_query_is_not_a_presigned_url() -> None:
-    rejection = check_signature("GET", URL + "?X-Amz-Whatever=1&a=b", {}, 0)
+    rejection = check_signature(URL + "?X-Amz-Whatever=1&a=b", {}, 0)
 
     assert rejection is not None
     assert rejection.error_code == "MissingAuthenticationTokenException"
@@ -168,7 +168,7 @@ def test_a_presigned_url_missing_parameters_names_each() -> None:
     url = presigned()
     cut = url.replace("X-Amz-Signature=", "X-Amz-Nothing=").replace("X-Amz-SignedHeaders=host&", "")
 
-    rejection = check_signature("GET", cut, {}, epoch(query_date(url)))
+    rejection = check_signature(cut, {}, epoch(query_date(url)))
 
     assert rejection == Rejection(
         "IncompleteSignatureException",
@@ -182,7 +182,7 @@ def test_a_presigned_url_missing_parameters_names_each() -> None:
 def test_a_header_and_a_presigned_query_together_are_refused() -> None:
     url = presigned()
 
-    rejection = check_signature("GET", url, botocore_signed(), epoch(query_date(url)))
+    rejection = check_signature(url, botocore_signed(), epoch(query_date(url)))
 
     assert rejection == Rejection(
         "InvalidSignatureException",
@@ -249,7 +249,7 @@ def test_another_sigv4_algorithm_is_unsupported() -> None:
 def test_a_date_not_in_basic_format_is_refused(date: str) -> None:
     headers = {**botocore_signed(), "x-amz-date": date}
 
-    rejection = check_signature("POST", URL, headers, 1_704_067_200)
+    rejection = check_signature(URL, headers, 1_704_067_200)
 
     assert rejection == Rejection(
         "IncompleteSignatureException",
@@ -290,7 +290,7 @@ def test_a_presigned_url_need_not_sign_its_date_header() -> None:
     url = presigned()
 
     assert "X-Amz-SignedHeaders=host&" in url
-    assert check_signature("GET", url, {}, epoch(query_date(url))) is None
+    assert check_signature(url, {}, epoch(query_date(url))) is None
 
 
 @pytest.mark.parametrize(
@@ -430,7 +430,7 @@ def test_a_scope_date_other_than_the_requests_is_refused() -> None:
     headers = {**botocore_signed(), "x-amz-date": "20240102T000000Z"}
     scoped = headers["authorization"].split("Credential=")[1].split("/")[1]
 
-    rejection = check_signature("POST", URL, headers, epoch("20240102T000000Z"))
+    rejection = check_signature(URL, headers, epoch("20240102T000000Z"))
 
     assert rejection == Rejection(
         "InvalidSignatureException",
@@ -485,15 +485,15 @@ def test_fifteen_minutes_ahead_is_still_fine_one_second_more_is_not_yet_current(
 def test_a_fraction_of_a_second_past_the_limit_is_still_within_it() -> None:
     headers = botocore_signed()
 
-    assert check_signature("POST", URL, headers, epoch(headers["x-amz-date"]) + 15 * 60 + 0.999) is None
+    assert check_signature(URL, headers, epoch(headers["x-amz-date"]) + 15 * 60 + 0.999) is None
 
 
 def test_a_presigned_url_lives_until_it_expires() -> None:
     url = presigned(expires=3600)
     date = query_date(url)
 
-    assert check_signature("GET", url, {}, epoch(date) + 3600) is None
-    rejection = check_signature("GET", url, {}, epoch(date) + 3601)
+    assert check_signature(url, {}, epoch(date) + 3600) is None
+    rejection = check_signature(url, {}, epoch(date) + 3601)
 
     assert rejection == Rejection(
         "InvalidSignatureException",
@@ -507,15 +507,15 @@ def test_a_presigned_url_shorter_than_fifteen_minutes_still_gets_the_skew() -> N
     url = presigned(expires=60)
     date = query_date(url)
 
-    assert check_signature("GET", url, {}, epoch(date) + 15 * 60) is None
-    assert check_signature("GET", url, {}, epoch(date) + 15 * 60 + 1) is not None
+    assert check_signature(url, {}, epoch(date) + 15 * 60) is None
+    assert check_signature(url, {}, epoch(date) + 15 * 60 + 1) is not None
 
 
 @pytest.mark.parametrize("expires", ["0", "604801", "soon", "-5"])
 def test_a_presigned_url_with_a_wrong_expiry_is_refused(expires: str) -> None:
     url = presigned().replace("X-Amz-Expires=3600", f"X-Amz-Expires={expires}")
 
-    rejection = check_signature("GET", url, {}, epoch(query_date(url)))
+    rejection = check_signature(url, {}, epoch(query_date(url)))
 
     assert rejection == Rejection(
         "IncompleteSignatureException",
@@ -527,7 +527,7 @@ def test_a_presigned_url_with_a_wrong_expiry_is_refused(expires: str) -> None:
 def test_a_presigned_url_of_seven_days_is_accepted() -> None:
     url = presigned(expires=604800)
 
-    assert check_signature("GET", url, {}, epoch(query_date(url)) + 604800) is None
+    assert check_signature(url, {}, epoch(query_date(url)) + 604800) is None
 
 
 # --- regions for routing --------------------------------------------------------------------

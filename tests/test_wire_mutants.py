@@ -92,8 +92,8 @@ def test_a_presigned_url_without_an_expiry_lives_for_the_fifteen_minutes_of_skew
     url, signed_at = _presigned(3600)
     bare = _with_query(url, X_Amz_Expires=None)
 
-    assert check_signature("GET", bare, {}, signed_at + 900) is None
-    expired = check_signature("GET", bare, {}, signed_at + 901)
+    assert check_signature(bare, {}, signed_at + 900) is None
+    expired = check_signature(bare, {}, signed_at + 901)
     assert expired is not None
     assert (expired.error_code, expired.status_code) == ("InvalidSignatureException", 403)
     assert expired.message.endswith(" - 15 min.)")
@@ -102,7 +102,7 @@ def test_a_presigned_url_without_an_expiry_lives_for_the_fifteen_minutes_of_skew
 @pytest.mark.parametrize(("expires", "accepted"), [("0", False), ("1", True), ("2", True)])
 def test_an_expiry_of_one_second_is_the_shortest_accepted(expires: str, accepted: bool) -> None:
     url, signed_at = _presigned(3600)
-    rejection = check_signature("GET", _with_query(url, X_Amz_Expires=expires), {}, signed_at)
+    rejection = check_signature(_with_query(url, X_Amz_Expires=expires), {}, signed_at)
 
     if accepted:
         assert rejection is None
@@ -117,8 +117,8 @@ def test_an_expiry_of_one_second_is_the_shortest_accepted(expires: str, accepted
 def test_an_expiry_of_no_whole_minutes_is_named_in_seconds() -> None:
     url, signed_at = _presigned(1000)
 
-    assert check_signature("GET", url, {}, signed_at + 1000) is None
-    expired = check_signature("GET", url, {}, signed_at + 1001)
+    assert check_signature(url, {}, signed_at + 1000) is None
+    expired = check_signature(url, {}, signed_at + 1001)
     assert expired is not None
     assert expired.message.endswith(" - 1000 sec.)")
 
@@ -127,13 +127,13 @@ def test_an_expiry_of_no_whole_minutes_is_named_in_seconds() -> None:
 def test_a_question_mark_in_a_query_value_or_a_fragment_leaves_a_presigned_url_valid(tail: str) -> None:
     url, signed_at = _presigned(3600)
 
-    assert check_signature("GET", url + tail, {}, signed_at) is None
+    assert check_signature(url + tail, {}, signed_at) is None
 
 
 def test_a_blank_expiry_is_refused_and_named() -> None:
     url, signed_at = _presigned(3600)
 
-    rejection = check_signature("GET", _with_query(url, X_Amz_Expires=""), {}, signed_at)
+    rejection = check_signature(_with_query(url, X_Amz_Expires=""), {}, signed_at)
 
     assert rejection is not None
     assert rejection.message == (
@@ -156,7 +156,7 @@ def test_an_unsupported_algorithm_is_named_whole_up_to_40_characters(length: int
     algorithm = "AWS4-" + "X" * (length - 5)
     headers["authorization"] = headers["authorization"].replace("AWS4-HMAC-SHA256", algorithm)
 
-    rejection = check_signature("POST", URL, headers, _epoch(headers["x-amz-date"]))
+    rejection = check_signature(URL, headers, _epoch(headers["x-amz-date"]))
 
     assert rejection is not None
     assert rejection.message == f"Unsupported AWS 'algorithm': '{shown or algorithm}' (only AWS4-HMAC-SHA256 for now). "
@@ -185,7 +185,7 @@ def test_the_region_of_an_unsigned_call_is_the_one_its_host_names_in_every_url_f
 def test_a_signature_scoped_to_another_region_than_the_hosts_is_refused_in_every_url_form(url: str) -> None:
     headers = _header_signed()  # scoped to us-east-1
 
-    rejection = check_signature("POST", url, headers, _epoch(headers["x-amz-date"]))
+    rejection = check_signature(url, headers, _epoch(headers["x-amz-date"]))
 
     assert rejection is not None
     assert rejection.message == "Credential should be scoped to a valid region. "
@@ -212,7 +212,7 @@ def test_a_presigned_calls_region_is_its_query_credentials_scope() -> None:
 def test_a_blank_x_amz_algorithm_in_the_query_beside_an_authorization_header_is_refused() -> None:
     headers = _header_signed()
 
-    rejection = check_signature("POST", URL + "?X-Amz-Algorithm=", headers, _epoch(headers["x-amz-date"]))
+    rejection = check_signature(URL + "?X-Amz-Algorithm=", headers, _epoch(headers["x-amz-date"]))
 
     assert rejection is not None
     assert (
@@ -224,7 +224,7 @@ def test_a_wrong_terminator_ending_in_a_letter_is_named_whole() -> None:
     headers = _header_signed()
     headers["authorization"] = headers["authorization"].replace("/aws4_request,", "/aws4_requestX,")
 
-    rejection = check_signature("POST", URL, headers, _epoch(headers["x-amz-date"]))
+    rejection = check_signature(URL, headers, _epoch(headers["x-amz-date"]))
 
     assert rejection is not None
     assert (

@@ -1,0 +1,40 @@
+"""The operations the stub answers: one module and one :class:`Operation` record each, and their registry.
+
+Dispatch is a lookup in :data:`OPERATIONS`: the protocol finds an operation's
+body check there, the stub its handler, the teardown report its sections and
+its line in the "Things Graph calls" section. CONTRIBUTING.md ("Add an
+operation") gives the steps for another one.
+"""
+
+from __future__ import annotations
+
+from .. import _protocol
+from .._service import STUBBED_OPERATIONS
+from .._wire import ParsedRequest, Rejection, WireRequest
+from . import get_upload_status, upload_entity_definitions
+from ._record import Answer, Operation, Section, Service, Unanswerable
+
+__all__ = ["OPERATIONS", "Answer", "Operation", "Section", "Service", "Unanswerable", "lookup", "parse"]
+
+#: Every operation the stub answers, by API name; the teardown report takes their sections in this order.
+OPERATIONS: dict[str, Operation] = {
+    record.name: record for record in (upload_entity_definitions.OPERATION, get_upload_status.OPERATION)
+}
+_BODY_CHECKS = {name: record.parse for name, record in OPERATIONS.items()}
+
+
+def parse(request: WireRequest) -> ParsedRequest | Rejection:
+    """Check a request as the service does: the protocol's checks, then its operation's own body check."""
+    return _protocol.parse(request, _BODY_CHECKS)
+
+
+def lookup(name: str, number: int) -> Operation:
+    """The record of operation ``name``; :class:`Unanswerable` for one the stub does not answer (request ``number``)."""
+    record = OPERATIONS.get(name)
+    if record is None:
+        raise Unanswerable(
+            f"Things Graph operation {name} (request {number}) is not stubbed: "
+            f"pytest-thingsgraph answers {' and '.join(STUBBED_OPERATIONS)} only. Keep the code "
+            f"under test from calling {name} in this test, or run it without the stub."
+        )
+    return record
