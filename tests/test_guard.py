@@ -281,7 +281,9 @@ def test_a_client_leaked_into_the_next_test_is_refused_there(pytester: pytest.Py
 
 
 GUARD_OFF = """
+import io
 from botocore.awsrequest import AWSResponse
+from urllib3.response import HTTPResponse
 import boto3
 from botocore import UNSIGNED
 from botocore.config import Config
@@ -297,18 +299,11 @@ def test_reaches_its_own_handler(monkeypatch):
     def network(request, **kwargs):
         seen.append(request.url)
         body = b'{"uploadId": "u", "uploadStatus": "SUCCEEDED", "createdDate": 0}'
-        return AWSResponse(request.url, 200, {}, Raw(body))
+        return AWSResponse(request.url, 200, {}, HTTPResponse(body=io.BytesIO(body), preload_content=False))
 
     client.meta.events.register("before-send.iotthingsgraph", network)
     assert client.get_upload_status(uploadId="u")["uploadStatus"] == "SUCCEEDED"
     assert seen == ["https://iotthingsgraph.us-east-1.amazonaws.com/"]
-
-class Raw:
-    def __init__(self, body):
-        self.body = body
-
-    def stream(self, **kwargs):
-        yield self.body
 """
 
 
@@ -523,25 +518,20 @@ import pytest_thingsgraph
 import pytest_thingsgraph.plugin
 from pytest_thingsgraph import ThingsGraphStub, mock_thingsgraph  # every module of the package loaded
 
+import io
 import boto3
 import requests
 from botocore.awsrequest import AWSResponse
 from botocore import UNSIGNED
 from botocore.config import Config
-
-class Raw:
-    def __init__(self, body):
-        self.body = body
-
-    def stream(self, **kwargs):
-        yield self.body
+from urllib3.response import HTTPResponse
 
 seen = []
 
 def network(request, **kwargs):
     seen.append(request.url)
     body = b'{"uploadId": "u", "uploadStatus": "SUCCEEDED", "createdDate": 0}'
-    return AWSResponse(request.url, 200, {}, Raw(body))
+    return AWSResponse(request.url, 200, {}, HTTPResponse(body=io.BytesIO(body), preload_content=False))
 
 client = boto3.client("iotthingsgraph", region_name="us-east-1", config=Config(retries={"total_max_attempts": 1}))
 client.meta.events.register("before-send.iotthingsgraph", network)
