@@ -10,6 +10,7 @@ import select
 import socket
 import subprocess
 import sys
+from contextlib import closing
 from http import HTTPStatus
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -76,14 +77,11 @@ def call(
 
 def control(endpoint_url: str, method: str, path: str, document: object = None) -> tuple[int, Any]:
     """One control API request; the status and the decoded JSON answer."""
-    connection = connect(endpoint_url)
-    try:
+    with closing(connect(endpoint_url)) as connection:
         body = None if document is None else json.dumps(document).encode()
         connection.request(method, path, body=body, headers={"Content-Type": "application/json"})
         response = connection.getresponse()
         return response.status, json.loads(response.read())
-    finally:
-        connection.close()
 
 
 def child_environment(extra: dict[str, str]) -> dict[str, str]:
@@ -170,9 +168,6 @@ def expect_continue(length: int, *, chunked_body: bool = False) -> bytes:
 
 def still_serves(server: ThingsGraphServer) -> bool:
     """Whether ``server`` still answers a signed call (with the service's 404 for an upload nobody scripted)."""
-    connection = connect(server.endpoint_url)
-    try:
+    with closing(connect(server.endpoint_url)) as connection:
         status, _, body = call(connection, server.endpoint_url, {"uploadId": "nobody-scripted-this"})
-    finally:
-        connection.close()
     return status == 404 and bool(json.loads(body)["__type"] == "ResourceNotFoundException")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from contextlib import closing
 from email.message import Message
 from typing import Any
 
@@ -18,13 +19,10 @@ CREATED = dt.datetime(2024, 5, 1, 12, 0, tzinfo=dt.timezone.utc)
 
 def raw_control(own_server: ThingsGraphServer, method: str, path: str, body: bytes = b"") -> tuple[int, Message, Any]:
     """One control API request of raw bytes; the status, the headers (names in any case) and the JSON answer."""
-    connection = connect(own_server.endpoint_url)
-    try:
+    with closing(connect(own_server.endpoint_url)) as connection:
         connection.request(method, path, body=body)
         response = connection.getresponse()
         return response.status, response.headers, json.loads(response.read())
-    finally:
-        connection.close()
 
 
 # --- scripting the stub and reading it --------------------------------------------------------------------------
@@ -47,11 +45,8 @@ def test_control_api_scripts_and_reads_the_stub(thingsgraph_server: ThingsGraphS
     assert "'u-1': 0 of 3 items served" in section
     assert control(url, "GET", "/_thingsgraph/report?checkConsumed=false") == (200, {"failures": []})
 
-    connection = connect(url)
-    try:
+    with closing(connect(url)) as connection:
         answers = [call(connection, url, {"uploadId": "u-1"}) for _ in range(3)]
-    finally:
-        connection.close()
     assert [status for status, _, _ in answers] == [200, 400, 200]
     status, calls = control(url, "GET", "/_thingsgraph/calls")
     assert status == 200
@@ -95,14 +90,11 @@ def test_control_api_queues_upload_entity_definitions(
     assert status == 200
     generated = answer["uploadId"]
     document = {"document": {"language": "GRAPHQL", "text": "type Lamp { on: Boolean }"}}
-    connection = connect(url)
-    try:
+    with closing(connect(url)) as connection:
         results = [call(connection, url, document, operation="UploadEntityDefinitions") for _ in range(3)]
         polled = call(connection, url, {"uploadId": "from-control"})
         for _ in range(2):
             call(connection, url, {"uploadId": generated})
-    finally:
-        connection.close()
     assert [status for status, _, _ in results] == [500, 200, 200]
     assert [json.loads(body).get("uploadId") for _, _, body in results[1:]] == ["from-control", generated]
     assert json.loads(polled[2])["namespaceVersion"] == 9
@@ -116,12 +108,9 @@ def test_control_api_queued_answer_with_an_expected_request(thingsgraph_server: 
     error = {"__type": "ThrottlingException", "expected": {"deprecateExistingEntities": True}}
     assert control(url, "POST", "/_thingsgraph/upload-entity-definitions", error) == (200, {"uploadId": None})
     document = {"document": {"language": "GRAPHQL", "text": "type Lamp { on: Boolean }"}}
-    connection = connect(url)
-    try:
+    with closing(connect(url)) as connection:
         results = [call(connection, url, document, operation="UploadEntityDefinitions") for _ in range(2)]
         call(connection, url, {"uploadId": "expecting"})
-    finally:
-        connection.close()
     assert [status for status, _, _ in results] == [200, 400]
     failures = thingsgraph_server.stub.failures()
     assert len(failures) == 1
@@ -206,13 +195,10 @@ def test_bodies_the_control_api_cannot_read_are_named(own_server: ThingsGraphSer
 
 def test_control_api_bad_json_paths_and_methods(thingsgraph_server: ThingsGraphServer) -> None:
     url = thingsgraph_server.endpoint_url
-    connection = connect(url)
-    try:
+    with closing(connect(url)) as connection:
         connection.request("POST", "/_thingsgraph/uploads", body=b'{"uploadId": ', headers={})
         response = connection.getresponse()
         bad_json = (response.status, json.loads(response.read()))
-    finally:
-        connection.close()
     assert bad_json[0] == 400
     assert "the body is not JSON: Expecting value at line 1 column 14" in bad_json[1]["message"]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from contextlib import closing
 from typing import Any
 
 import pytest
@@ -168,13 +169,10 @@ def test_error_entries_keep_their_status_code_and_a_null_message_is_empty(own_se
             ]
         },
     )
-    connection = connect(own_server.endpoint_url)
-    try:
+    with closing(connect(own_server.endpoint_url)) as connection:
         answers = [
             call(connection, own_server.endpoint_url, DOCUMENT, operation="UploadEntityDefinitions") for _ in range(2)
         ]
-    finally:
-        connection.close()
     assert [(status, json.loads(body)) for status, _, body in answers] == [
         (400, {"__type": "ThrottlingException", "message": ""}),
         (418, {"__type": "TeapotException", "message": "short and stout"}),

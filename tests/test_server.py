@@ -14,6 +14,7 @@ import subprocess
 import sys
 import threading
 import warnings
+from contextlib import closing
 from typing import Any
 
 import pytest
@@ -62,13 +63,10 @@ def test_http_and_in_process_calls_share_one_record(
         "u-1", ["IN_PROGRESS", "IN_PROGRESS", "SUCCEEDED"], namespace_version=7, created_date=CREATED
     )
     url = thingsgraph_server.endpoint_url
-    connection = connect(url)
-    try:
+    with closing(connect(url)) as connection:
         first = call(connection, url, {"uploadId": "u-1"}, region="eu-west-1")
         second = make_client("eu-west-1").get_upload_status(uploadId="u-1")  # answered in-process
         third = call(connection, url, {"uploadId": "u-1"}, region="eu-west-1")
-    finally:
-        connection.close()
 
     assert json.loads(first[2])["uploadStatus"] == "IN_PROGRESS"
     assert second["uploadStatus"] == "IN_PROGRESS"
@@ -95,11 +93,8 @@ def test_same_bytes_as_the_stub_answers_in_process(thingsgraph_server: ThingsGra
     twin = ThingsGraphStub()
     twin.add_upload("u", script, namespace_name="acme", created_date=CREATED)
     url = thingsgraph_server.endpoint_url
-    connection = connect(url)
-    try:
+    with closing(connect(url)) as connection:
         over_http = [call(connection, url, {"uploadId": "u"})[2] for _ in range(3)]
-    finally:
-        connection.close()
     body = json.dumps({"uploadId": "u"}).encode()
     headers = {name.lower(): value for name, value in signed_headers(url + "/", body).items()}
     in_process = [twin.answer(wire_request("POST", url + "/", headers, body)).body for _ in range(3)]
@@ -110,11 +105,8 @@ def test_stub_error_is_501_and_in_the_report(
     thingsgraph_server: ThingsGraphServer, thingsgraph_stub: ThingsGraphStub
 ) -> None:
     url = thingsgraph_server.endpoint_url
-    connection = connect(url)
-    try:
+    with closing(connect(url)) as connection:
         status, _, body = call(connection, url, {"namespaceName": "acme"}, operation="DescribeNamespace")
-    finally:
-        connection.close()
     assert status == 501
     answer = json.loads(body)
     assert answer["__type"] == "StubError"
@@ -126,13 +118,10 @@ def test_stub_error_is_501_and_in_the_report(
 
 
 def test_unsigned_or_invalid_requests_get_the_services_errors(own_server: ThingsGraphServer) -> None:
-    connection = connect(own_server.endpoint_url)
-    try:
+    with closing(connect(own_server.endpoint_url)) as connection:
         connection.request("GET", "/", headers={"X-Amz-Target": "IotThingsGraphFrontEndService.GetUploadStatus"})
         response = connection.getresponse()
         answer = json.loads(response.read())
-    finally:
-        connection.close()
     assert response.status in (400, 403)  # 400 UnknownOperation for GET; a check of signatures answers 403 first
     assert answer["__type"] in ("UnknownOperationException", "MissingAuthenticationTokenException")
     own_server.stub.reset()
@@ -145,11 +134,8 @@ def test_server_never_logs_credentials_or_bodies(
     caplog.set_level("DEBUG", logger="pytest_thingsgraph")
     thingsgraph_server.stub.add_upload("secret-upload-id", ["SUCCEEDED"])
     url = thingsgraph_server.endpoint_url
-    connection = connect(url)
-    try:
+    with closing(connect(url)) as connection:
         call(connection, url, {"uploadId": "secret-upload-id"})
-    finally:
-        connection.close()
     exchange(thingsgraph_server, b"POST / HTTP/1.1\r\nHost: x\r\nAuthorization: AWS4 Signature=abc\r\nbad\r\n\r\n")
     assert caplog.records  # the requests were logged, at DEBUG/INFO ...
     text = caplog.text
@@ -279,11 +265,8 @@ def test_a_one_byte_limit_is_a_limit() -> None:
 def test_without_a_stub_the_server_serves_one_of_its_own() -> None:
     with ThingsGraphServer() as server:
         server.stub.add_upload("own", ["SUCCEEDED"])
-        connection = connect(server.endpoint_url)
-        try:
+        with closing(connect(server.endpoint_url)) as connection:
             status, _, body = call(connection, server.endpoint_url, {"uploadId": "own"})
-        finally:
-            connection.close()
         assert (status, json.loads(body)["uploadStatus"]) == (200, "SUCCEEDED")
 
 

@@ -22,7 +22,7 @@ import threading
 import time
 import warnings
 from collections.abc import Callable, Iterator
-from contextlib import redirect_stderr, redirect_stdout
+from contextlib import closing, redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -110,12 +110,9 @@ def test_a_script_file_is_served_and_sigterm_stops_cleanly(tmp_path: Path) -> No
     statuses: list[str] = []
 
     def poll(url: str) -> None:
-        connection = connect(url)
-        try:
+        with closing(connect(url)) as connection:
             for _ in range(2):
                 statuses.append(json.loads(call(connection, url, {"uploadId": "u-1"})[2])["uploadStatus"])
-        finally:
-            connection.close()
 
     result = run("--script", str(script), then=poll)
 
@@ -140,11 +137,8 @@ def test_sigint_stops_too_and_an_unused_script_fails_the_run_with_the_report() -
 def test_each_section_of_the_report_is_its_own_paragraph() -> None:
     def misuse(url: str) -> None:
         control(url, "POST", "/_thingsgraph/uploads", {"uploadId": "never-polled", "script": ["SUCCEEDED"]})
-        connection = connect(url)
-        try:
+        with closing(connect(url)) as connection:
             call(connection, url, {})  # no uploadId: invalid
-        finally:
-            connection.close()
 
     result = run(then=misuse)
     assert result.status == 1
@@ -204,11 +198,8 @@ def test_allow_invalid_requests_decides_whether_an_invalid_request_fails_the_run
     answers: list[int] = []
 
     def invalid(url: str) -> None:
-        connection = connect(url)
-        try:
+        with closing(connect(url)) as connection:
             answers.append(call(connection, url, {"uploadId": ""})[0])
-        finally:
-            connection.close()
 
     result = run(*(["--allow-invalid-requests"] if allowed else []), then=invalid)
 
@@ -224,13 +215,10 @@ def test_validate_definitions_decides_whether_a_bad_graphql_document_ends_failed
 
     def upload_then_poll(url: str) -> None:
         control(url, "POST", "/_thingsgraph/upload-entity-definitions", {"uploadId": "u", "script": ["SUCCEEDED"]})
-        connection = connect(url)
-        try:
+        with closing(connect(url)) as connection:
             document = {"document": {"language": "GRAPHQL", "text": "type {"}}
             call(connection, url, document, operation="UploadEntityDefinitions")
             statuses.append(json.loads(call(connection, url, {"uploadId": "u"})[2])["uploadStatus"])
-        finally:
-            connection.close()
 
     run(*(["--validate-definitions"] if checked else []), then=upload_then_poll)
 
@@ -242,12 +230,9 @@ def test_max_body_bytes_refuses_a_larger_body_with_413() -> None:
 
     def send(url: str) -> None:
         for size in (100, 101):
-            connection = connect(url)
-            try:
+            with closing(connect(url)) as connection:
                 connection.request("POST", "/", body=b" " * size)
                 answers.append(connection.getresponse().status)
-            finally:
-                connection.close()
 
     run("--max-body-bytes", "100", "--allow-invalid-requests", then=send)
 
@@ -305,11 +290,8 @@ def test_log_requests_writes_one_line_a_request_to_stderr() -> None:
 
         def script(url: str) -> None:
             control(url, "POST", "/_thingsgraph/uploads", {"uploadId": "u", "script": ["SUCCEEDED"]})
-            connection = connect(url)
-            try:
+            with closing(connect(url)) as connection:
                 call(connection, url, {"uploadId": "u"})
-            finally:
-                connection.close()
 
         result = run("--log-requests", then=script)
     finally:
@@ -523,6 +505,12 @@ def start(started: list[Running], *arguments: str) -> Running:
     return child
 
 
+def run_child(*arguments: str) -> subprocess.CompletedProcess[str]:
+    """``python -m pytest_thingsgraph.server arguments`` for a run that ends by itself: its status and output."""
+    command = [sys.executable, "-m", "pytest_thingsgraph.server", *arguments]
+    return subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT, check=False)
+
+
 def test_script_file_served_then_clean_exit_on_sigterm(started: list[Running], tmp_path: Path) -> None:
     script = tmp_path / "script.json"
     script.write_text(
@@ -541,8 +529,7 @@ def test_script_file_served_then_clean_exit_on_sigterm(started: list[Running], t
     )
     child = start(started, "--script", str(script))
     assert child.first_line.startswith("thingsgraph-server listening on http://127.0.0.1:")
-    connection = connect(child.url)
-    try:
+    with closing(connect(child.url)) as connection:
         polls = [call(connection, child.url, {"uploadId": upload}) for upload in ("u-1", "u-1", "u-2", "u-2")]
         created = call(
             connection,
@@ -552,8 +539,6 @@ def test_script_file_served_then_clean_exit_on_sigterm(started: list[Running], t
         )
         polled = call(connection, child.url, {"uploadId": "u-3"})
         elsewhere = call(connection, child.url, {"uploadId": "u-3"}, region="ap-south-1")
-    finally:
-        connection.close()
     assert [status for status, _, _ in polls] == [200, 200, 500, 200]
     assert [json.loads(body).get("uploadStatus") for _, _, body in polls] == [
         "IN_PROGRESS",
@@ -590,11 +575,8 @@ def test_unused_script_fails_on_sigint(started: list[Running]) -> None:
 
 def test_unstubbed_call_fails_the_run(started: list[Running]) -> None:
     child = start(started)
-    connection = connect(child.url)
-    try:
+    with closing(connect(child.url)) as connection:
         status, _, body = call(connection, child.url, {}, operation="GetEntities")
-    finally:
-        connection.close()
     assert status == 501
     assert json.loads(body)["__type"] == "StubError"
     returncode, stderr = child.stop()
@@ -605,11 +587,8 @@ def test_unstubbed_call_fails_the_run(started: list[Running]) -> None:
 def test_stub_options_on_the_command_line(started: list[Running]) -> None:
     child = start(started, "--no-assert-all-consumed", "--allow-invalid-requests")
     control(child.url, "POST", "/_thingsgraph/uploads", {"uploadId": "u", "script": ["IN_PROGRESS"]})
-    connection = connect(child.url)
-    try:
+    with closing(connect(child.url)) as connection:
         status, _, _ = call(connection, child.url, {"uploadId": ""})  # invalid: allowed
-    finally:
-        connection.close()
     assert status == 400
     returncode, stderr = child.stop()
     assert returncode == 0, stderr
@@ -618,11 +597,8 @@ def test_stub_options_on_the_command_line(started: list[Running]) -> None:
 @pytest.mark.parametrize("logged", [False, True])
 def test_log_requests_logs_each_request_to_stderr(started: list[Running], logged: bool) -> None:
     child = start(started, "--no-assert-all-consumed", "--allow-invalid-requests", *(["--log-requests"] * logged))
-    connection = connect(child.url)
-    try:
+    with closing(connect(child.url)) as connection:
         status, _, _ = call(connection, child.url, {"uploadId": "absent"})
-    finally:
-        connection.close()
     assert status == 404
     returncode, stderr = child.stop()
     assert returncode == 0, stderr
@@ -649,13 +625,7 @@ def test_console_script_help() -> None:
 def test_bad_script_file_exits_2_with_the_reason(tmp_path: Path, content: str, message: str) -> None:
     script = tmp_path / "bad.json"
     script.write_text(content)
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest_thingsgraph.server", "--script", str(script)],
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT,
-        check=False,
-    )
+    result = run_child("--script", str(script))
     assert result.returncode == 2
     assert result.stdout == ""
     assert str(script) in result.stderr
@@ -663,13 +633,7 @@ def test_bad_script_file_exits_2_with_the_reason(tmp_path: Path, content: str, m
 
 
 def test_missing_script_file(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest_thingsgraph.server", "--script", str(tmp_path / "none.json")],
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT,
-        check=False,
-    )
+    result = run_child("--script", str(tmp_path / "none.json"))
     assert result.returncode == 2
     assert "cannot read it: No such file or directory" in result.stderr
 
@@ -677,13 +641,7 @@ def test_missing_script_file(tmp_path: Path) -> None:
 def test_non_loopback_host_warns(tmp_path: Path) -> None:
     # 192.0.2.1 (TEST-NET-1) is on no interface here: the bind fails, so nothing listens beyond the
     # loopback, but the warning has been printed first
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest_thingsgraph.server", "--host", "192.0.2.1"],
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT,
-        check=False,
-    )
+    result = run_child("--host", "192.0.2.1")
     assert result.returncode == 2
     assert "WARNING: thingsgraph server: listening on 192.0.2.1, which is not a loopback address" in result.stderr
     assert "no authentication" in result.stderr

@@ -12,6 +12,7 @@ import logging
 import socket
 import socketserver
 import ssl
+from contextlib import closing
 from http import HTTPStatus
 from typing import Any
 from unittest.mock import ANY
@@ -42,14 +43,11 @@ from pytest_thingsgraph import ServiceError, ThingsGraphServer
 def test_keep_alive_one_connection_many_calls(thingsgraph_server: ThingsGraphServer) -> None:
     thingsgraph_server.stub.add_upload("u", ["SUCCEEDED"])
     url = thingsgraph_server.endpoint_url
-    connection = connect(url)
-    try:
+    with closing(connect(url)) as connection:
         call(connection, url, {"uploadId": "u"})
         sock = connection.sock
         statuses = [call(connection, url, {"uploadId": "u"})[0] for _ in range(5)]
         assert connection.sock is sock  # http.client reconnects when the server closes: it did not
-    finally:
-        connection.close()
     assert statuses == [200] * 5
 
 
@@ -67,11 +65,8 @@ def test_response_is_written_in_one_write(
     monkeypatch.setattr(socketserver._SocketWriter, "write", write)  # type: ignore[attr-defined]
     thingsgraph_server.stub.add_upload("u", ["IN_PROGRESS", "SUCCEEDED"])
     url = thingsgraph_server.endpoint_url
-    connection = connect(url)
-    try:
+    with closing(connect(url)) as connection:
         bodies = [call(connection, url, {"uploadId": "u"})[2] for _ in range(2)]
-    finally:
-        connection.close()
     assert len(writes) == 2
     for data, body in zip(writes, bodies, strict=True):
         assert data.startswith(b"HTTP/1.1 200 OK\r\n")
@@ -81,8 +76,7 @@ def test_response_is_written_in_one_write(
 def test_accepted_sockets_have_tcp_nodelay(thingsgraph_server: ThingsGraphServer) -> None:
     thingsgraph_server.stub.add_upload("u", ["SUCCEEDED"])
     url = thingsgraph_server.endpoint_url
-    connection = connect(url)
-    try:
+    with closing(connect(url)) as connection:
         call(connection, url, {"uploadId": "u"})
         httpd = thingsgraph_server._httpd
         assert httpd is not None
@@ -90,8 +84,6 @@ def test_accepted_sockets_have_tcp_nodelay(thingsgraph_server: ThingsGraphServer
             sockets = list(httpd.connections)
         assert len(sockets) == 1
         assert sockets[0].getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
-    finally:
-        connection.close()
 
 
 @pytest.mark.parametrize(
@@ -226,15 +218,12 @@ def test_chunked_request_body(thingsgraph_server: ThingsGraphServer) -> None:
     body = b'{"uploadId": "chunked"}'
     headers = signed_headers(url + "/", body)
     headers.pop("Content-Length", None)
-    connection = connect(url)
-    try:
+    with closing(connect(url)) as connection:
         connection.request(
             "POST", "/", body=iter([body[:5], body[5:12], body[12:]]), headers=headers, encode_chunked=True
         )
         response = connection.getresponse()
         answer = json.loads(response.read())
-    finally:
-        connection.close()
     assert answer["uploadStatus"] == "SUCCEEDED"
     assert thingsgraph_server.stub.calls[0].request == {"uploadId": "chunked"}
 
