@@ -510,8 +510,6 @@ def test_an_upload_id_with_a_lone_surrogate_is_refused_without_keywords_too() ->
 # Expected requests, as Stubber has.
 
 FLAGS = {"syncWithPublicNamespace": True, "deprecateExistingEntities": False}
-
-
 UNEXPECTED = "These UploadEntityDefinitions calls did not carry what their answers expected:\n"
 FIX_EXPECTED = "Fix the code that sent them, or the expected= of on_upload_entity_definitions()."
 

@@ -17,9 +17,9 @@ from pytest_thingsgraph import ThingsGraphServer, ThingsGraphStub
 CREATED = dt.datetime(2024, 5, 1, 12, 0, tzinfo=dt.timezone.utc)
 
 
-def raw_control(own_server: ThingsGraphServer, method: str, path: str, body: bytes = b"") -> tuple[int, Message, Any]:
+def raw_control(server: ThingsGraphServer, method: str, path: str, body: bytes = b"") -> tuple[int, Message, Any]:
     """One control API request of raw bytes; the status, the headers (names in any case) and the JSON answer."""
-    with closing(connect(own_server.endpoint_url)) as connection:
+    with closing(connect(server.endpoint_url)) as connection:
         connection.request(method, path, body=body)
         response = connection.getresponse()
         return response.status, response.headers, json.loads(response.read())

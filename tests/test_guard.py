@@ -31,6 +31,7 @@ from helpers import botocore_response, make_client
 from pytest_thingsgraph import ServiceError, StubError, UsageError, mock_thingsgraph
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
 ONE_ATTEMPT = Config(retries={"total_max_attempts": 1})
 ENDPOINT = "https://iotthingsgraph.us-east-1.amazonaws.com/"
 

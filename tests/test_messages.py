@@ -16,6 +16,7 @@ from pytest_thingsgraph import StubError, ThingsGraphStub, UsageError, mock_thin
 from pytest_thingsgraph._registry import active
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
 HEADER = """
 import boto3
 import pytest

@@ -41,8 +41,6 @@ REFUSED = [
     ),
     ([{"uploadStatus": "SUCCEEDED", "namespaceVersion": 2}, "FAILED"], 1, "'FAILED'", "SUCCEEDED"),
 ]
-
-
 REFUSED_IDS = ["succeeded-in-progress", "failed-succeeded", "succeeded-dict-failed", "late-in-progress", "dict-first"]
 
 
