@@ -5,7 +5,8 @@
 #
 #   benchmarks/mutant_check.sh tests/test_guard.py::test_x pytest_thingsgraph._adapters.x_acquire__mutmut_1 ...
 #
-# Copies the test's file into mutants/tests/ first (so a test written after the run can be checked);
+# Copies the test's file and the shared fixtures and helpers (tests/conftest.py, tests/helpers.py,
+# tests/server_helpers.py) into mutants/tests/ first, so a test written or moved after the run can be checked;
 # PYTHON picks the interpreter (default: the mutation env's, .tox/mutation/bin/python).
 set -u
 cd "$(dirname "$0")/.." || exit 2
@@ -13,6 +14,7 @@ python=${PYTHON:-$PWD/.tox/mutation/bin/python}
 test=$1
 shift
 cp "${test%%::*}" "mutants/${test%%::*}"
+cp tests/conftest.py tests/helpers.py tests/server_helpers.py mutants/tests/
 cd mutants || exit 2
 for mutant in "$@"; do
   if AWS_EC2_METADATA_DISABLED=true HYPOTHESIS_PROFILE=mutation PYTHONDONTWRITEBYTECODE=1 MUTANT_UNDER_TEST="$mutant" \

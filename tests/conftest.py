@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import os
 import socket
+import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from helpers import AskedDelays, AsyncWaits
 from hypothesis import HealthCheck, settings
+from server_helpers import LIMIT
 
-from pytest_thingsgraph import _registry
+from pytest_thingsgraph import ThingsGraphServer, ThingsGraphStub, _registry
 
 # botocore looks for credentials when a client is made; none of these tests may ask the
 # instance metadata service (a network address) for them.
@@ -58,3 +63,50 @@ def no_sockets(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     monkeypatch.setattr(socket.socket, "connect", refuse)
     monkeypatch.setattr(socket.socket, "connect_ex", refuse)
     return attempts
+
+
+@pytest.fixture
+def async_waits(monkeypatch: pytest.MonkeyPatch) -> AsyncWaits:
+    """Record, instead of waiting, every ``asyncio.sleep`` and every ``asyncio.wait_for`` with a timeout.
+
+    ``time.time()`` moves on by what was not waited, so aiobotocore's token bucket sees the time pass.
+    """
+    seen = AsyncWaits()
+    real_wait_for = asyncio.wait_for
+    real_time = time.time
+
+    async def sleep(seconds: float, result: Any = None) -> Any:
+        seen.sleeps.append(seconds)
+        seen.skipped += seconds if isinstance(seconds, (int, float)) else 0
+        return result
+
+    async def wait_for(awaitable: Any, timeout: float | None) -> Any:
+        if timeout is None:
+            return await real_wait_for(awaitable, timeout)
+        seen.timed_waits.append(timeout)
+        seen.skipped += timeout
+        if asyncio.iscoroutine(awaitable):
+            awaitable.close()
+        raise asyncio.TimeoutError  # as if the timeout passed
+
+    monkeypatch.setattr(time, "time", lambda: real_time() + seen.skipped)
+    monkeypatch.setattr(asyncio, "sleep", sleep)
+    monkeypatch.setattr(asyncio, "wait_for", wait_for)
+    return seen
+
+
+@pytest.fixture
+def asked_delays(caplog: pytest.LogCaptureFixture) -> Iterator[AskedDelays]:
+    """The retry delays botocore's and aiobotocore's endpoints asked for, read from their debug log."""
+    with (
+        caplog.at_level(logging.DEBUG, logger="botocore.endpoint"),
+        caplog.at_level(logging.DEBUG, logger="aiobotocore.endpoint"),
+    ):
+        yield AskedDelays(caplog)
+
+
+@pytest.fixture
+def own_server() -> Iterator[ThingsGraphServer]:
+    """A server of its own stub, with a short timeout and a 1,000-byte body limit, for the edge cases."""
+    with ThingsGraphServer(ThingsGraphStub(), timeout=0.5, max_body_bytes=LIMIT) as server:
+        yield server

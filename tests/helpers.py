@@ -1,25 +1,33 @@
-"""Helpers shared by the plugin's tests: real clients and example counts."""
+"""Helpers shared by the plugin's tests: real clients, signed wire requests, answers, waits and example counts."""
 
 from __future__ import annotations
 
+import io
 import json
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import boto3
 import botocore.session
+import pytest
 from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
+from botocore.awsrequest import AWSRequest, AWSResponse
+from botocore.compat import HTTPHeaders
 from botocore.config import Config
 from botocore.credentials import Credentials
 from botocore.validate import ParamValidator
 from hypothesis import settings
+from urllib3.response import HTTPResponse
 
+from pytest_thingsgraph import Call, mock_thingsgraph
 from pytest_thingsgraph._protocol import wire_request
 from pytest_thingsgraph._wire import WireRequest
 
 FAKE = Credentials("AKIDEXAMPLE", "example-secret")
 SERVICE_MODEL = botocore.session.get_session().get_service_model("iotthingsgraph")
+GET_UPLOAD_STATUS = "IotThingsGraphFrontEndService.GetUploadStatus"
+UPLOAD_ENTITY_DEFINITIONS = "IotThingsGraphFrontEndService.UploadEntityDefinitions"
 
 
 def make_client(
@@ -41,25 +49,47 @@ def make_client(
         retries["total_max_attempts"] = attempts
     session = boto3.Session() if fresh_session else boto3
     return session.client(
-        "iotthingsgraph", region_name=region, endpoint_url=endpoint_url, config=Config(retries=retries, **config)
+        "iotthingsgraph",
+        region_name=region,
+        endpoint_url=endpoint_url,
+        config=Config(retries=retries, **config),  # type: ignore[arg-type]
     )
+
+
+def aio_client(mode: str = "standard", attempts: int = 1) -> Any:
+    """A real aiobotocore Things Graph client (an async context manager); skips the test without the aio extra."""
+    session_module = pytest.importorskip("aiobotocore.session", reason="the aio extra is tested by tox -e aio")
+    from aiobotocore.config import AioConfig
+
+    config = AioConfig(retries={"mode": mode, "total_max_attempts": attempts})
+    return session_module.get_session().create_client("iotthingsgraph", region_name="us-east-1", config=config)
+
+
+def botocore_response(url: str, status: int, body: bytes) -> AWSResponse:
+    """An HTTP answer as botocore's transport hands it on, for a before-send handler of the test's own."""
+    raw = HTTPResponse(body=io.BytesIO(body), status=status, preload_content=False)
+    return AWSResponse(url, status, HTTPHeaders(), raw)
 
 
 def examples(count: int) -> int:
     """``count`` examples under the CI profile, scaled like the active profile (10x for soak)."""
-    return count * settings.default.max_examples // 100
+    profile = settings.default
+    assert profile is not None
+    return count * profile.max_examples // 100
 
 
 def validation_errors(params: Any, operation: str) -> str:
     """What botocore's own validator finds wrong with ``params`` for an operation ('' when valid)."""
     shape = SERVICE_MODEL.operation_model(operation).input_shape
-    return ParamValidator().validate(params, shape).generate_report()
+    assert shape is not None
+    report: str = ParamValidator().validate(params, shape).generate_report()
+    return report
 
 
 def signed_wire(
     body: bytes,
     *,
-    target: str | None = "IotThingsGraphFrontEndService.GetUploadStatus",
+    target: str | None = GET_UPLOAD_STATUS,
     content_type: str | None = "application/x-amz-json-1.1",
     method: str = "POST",
     region: str = "us-east-1",
@@ -71,6 +101,14 @@ def signed_wire(
     SigV4Auth(FAKE, "iotthingsgraph", region).add_auth(request)
     prepared = request.prepare()
     return wire_request(prepared.method, prepared.url, prepared.headers, prepared.body)
+
+
+def answered(body: bytes, target: str = GET_UPLOAD_STATUS) -> tuple[int, Any, Call]:
+    """The status, decoded JSON body and record of one raw signed request, answered by a stub of its own."""
+    with mock_thingsgraph(allow_invalid_requests=True, assert_all_consumed=False) as stub:
+        response = stub.answer(signed_wire(body, target=target))
+        call = stub.calls[-1]
+    return response.status_code, json.loads(response.body), call
 
 
 def mypy_cache(config: Any, tmp_path: Path, name: str) -> Path:
@@ -96,3 +134,53 @@ def deepest_decodable_nesting() -> int:
         middle = (low + high) // 2
         low, high = (middle, high) if decodes(middle) else (low, middle)
     return low
+
+
+# --- what the strategies draw ----------------------------------------------------------------------------------------
+
+#: The members of a GetUploadStatus response besides uploadId, uploadStatus and createdDate.
+OPTIONAL_MEMBERS = ("namespaceArn", "namespaceName", "namespaceVersion", "failureReason")
+
+
+def is_surrogate(character: str) -> bool:
+    return "\ud800" <= character <= "\udfff"
+
+
+def invalid_kind(body: object) -> str:
+    """Which way ``body`` breaks the GetUploadStatus request shape, worked out from the body alone."""
+    if not isinstance(body, dict):
+        return "not_an_object"
+    if set(body) - {"uploadId"}:
+        return "extra_member"
+    upload_id = body.get("uploadId")
+    if upload_id is None:
+        return "missing"
+    if not isinstance(upload_id, str):
+        return "wrong_type"
+    return "empty" if upload_id == "" else "too_long"
+
+
+# --- waits recorded instead of waited ------------------------------------------------------------------------------
+
+
+@dataclass
+class AsyncWaits:
+    """``asyncio.sleep`` and ``asyncio.wait_for`` calls with a timeout, recorded instead of waited."""
+
+    sleeps: list[object] = field(default_factory=list)
+    timed_waits: list[float] = field(default_factory=list)
+    skipped: float = 0.0  # seconds time.time() is moved on by the waits not waited
+
+
+class AskedDelays:
+    """The retry delays botocore's (and aiobotocore's) endpoint asked for so far, from its debug log."""
+
+    def __init__(self, caplog: pytest.LogCaptureFixture) -> None:
+        self._caplog = caplog
+
+    def __call__(self) -> list[float]:
+        return [
+            float(record.args[0])  # type: ignore[index,arg-type]
+            for record in self._caplog.records
+            if record.getMessage().startswith("Response received to retry, sleeping for")
+        ]

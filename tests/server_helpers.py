@@ -1,15 +1,19 @@
-"""Helpers of the server-mode tests: signed HTTP requests sent for real, over the loopback."""
+"""Helpers of the server-mode tests: signed HTTP requests sent for real, over the loopback, and raw bytes."""
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
 import select
+import socket
 import subprocess
 import sys
+from contextlib import closing
+from http import HTTPStatus
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -17,11 +21,24 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
+if TYPE_CHECKING:
+    from pytest_thingsgraph import ThingsGraphServer
+
 TARGET = "IotThingsGraphFrontEndService."
 CONTENT_TYPE = "application/x-amz-json-1.1"
 CREDENTIALS = Credentials("AKIDSERVERTESTS00000", "server-tests-fake-secret")
 #: Every wait in these tests is bounded by this many seconds (a hang fails instead of blocking the suite).
 TIMEOUT = 30.0
+#: The body limit of the ``own_server`` fixture's server, in bytes.
+LIMIT = 1000
+#: The 413 status line, with the reason phrase of this Python (3.13 renamed it "Content Too Large").
+TOO_LARGE = f"HTTP/1.1 413 {HTTPStatus(413).phrase}"
+TOO_LARGE_ADVICE = (
+    "is larger than the server's limit of 1000 bytes: send a smaller body, "
+    "or start the server with a larger max_body_bytes (--max-body-bytes)."
+)
+#: An UploadEntityDefinitions request body.
+DOCUMENT = {"document": {"language": "GRAPHQL", "text": "{}"}}
 
 
 def signed_headers(
@@ -60,14 +77,11 @@ def call(
 
 def control(endpoint_url: str, method: str, path: str, document: object = None) -> tuple[int, Any]:
     """One control API request; the status and the decoded JSON answer."""
-    connection = connect(endpoint_url)
-    try:
+    with closing(connect(endpoint_url)) as connection:
         body = None if document is None else json.dumps(document).encode()
         connection.request(method, path, body=body, headers={"Content-Type": "application/json"})
         response = connection.getresponse()
         return response.status, json.loads(response.read())
-    finally:
-        connection.close()
 
 
 def child_environment(extra: dict[str, str]) -> dict[str, str]:
@@ -96,3 +110,64 @@ def read_line(process: subprocess.Popen[str], timeout: float = TIMEOUT) -> str:
     ready, _, _ = select.select([process.stdout], [], [], timeout)
     assert ready, f"no line on stdout within {timeout} s"
     return process.stdout.readline()
+
+
+# --- raw bytes on the loopback ----------------------------------------------------------------------------------------
+
+
+def read_until_closed(sock: socket.socket) -> bytes:
+    """Everything the server sends on ``sock`` until it closes the connection (or resets it)."""
+    chunks = []
+    with contextlib.suppress(ConnectionResetError):
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def exchange(server: ThingsGraphServer, data: bytes) -> bytes:
+    """Send ``data`` on a fresh connection, half-close, and read all the server answers until it closes."""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=TIMEOUT) as sock:
+        sock.sendall(data)
+        with contextlib.suppress(OSError):  # the server may have closed it already
+            sock.shutdown(socket.SHUT_WR)
+        return read_until_closed(sock)
+
+
+def responses(answer: bytes) -> list[tuple[str, dict[str, str], Any]]:
+    """Split raw HTTP/1.1 answers (each with a Content-Length, or none) into status line, headers, JSON body."""
+    parsed = []
+    while answer:
+        head, _, answer = answer.partition(b"\r\n\r\n")
+        status, *lines = head.decode("latin-1").split("\r\n")
+        headers = {name.lower(): value for name, value in (line.split(": ", 1) for line in lines)}
+        length = int(headers.get("content-length", "0"))
+        body, answer = answer[:length], answer[length:]
+        parsed.append((status, headers, json.loads(body) if body else None))
+    return parsed
+
+
+def signed_request(server: ThingsGraphServer, body: bytes, *, content_length: bool = True) -> bytes:
+    """The raw bytes of a signed GetUploadStatus request to ``server``, with or without a Content-Length."""
+    headers = signed_headers(server.endpoint_url + "/", body)
+    headers.pop("Content-Length", None)
+    if content_length:
+        headers["Content-Length"] = str(len(body))
+    return (
+        b"POST / HTTP/1.1\r\n"
+        + b"".join(f"{name}: {value}\r\n".encode() for name, value in headers.items())
+        + b"\r\n"
+        + body
+    )
+
+
+def expect_continue(length: int, *, chunked_body: bool = False) -> bytes:
+    """The head of a control API request that waits for ``100 Continue`` before sending its body."""
+    framing = b"Transfer-Encoding: chunked" if chunked_body else b"Content-Length: %d" % length
+    return b"POST /_thingsgraph/reset HTTP/1.1\r\nHost: x\r\n" + framing + b"\r\nExpect: 100-continue\r\n\r\n"
+
+
+def still_serves(server: ThingsGraphServer) -> bool:
+    """Whether ``server`` still answers a signed call (with the service's 404 for an upload nobody scripted)."""
+    with closing(connect(server.endpoint_url)) as connection:
+        status, _, body = call(connection, server.endpoint_url, {"uploadId": "nobody-scripted-this"})
+    return status == 404 and bool(json.loads(body)["__type"] == "ResourceNotFoundException")

@@ -9,12 +9,9 @@ asked for are read from its own debug log line, "sleeping for %s seconds".
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,7 +20,7 @@ import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.config import Config
 from botocore.exceptions import CapacityNotAvailableError, ClientError
-from helpers import make_client
+from helpers import AskedDelays, AsyncWaits, aio_client, botocore_response, make_client
 
 from pytest_thingsgraph import ServiceError, ThingsGraphStub, mock_thingsgraph
 
@@ -83,29 +80,6 @@ def waits(monkeypatch: pytest.MonkeyPatch) -> Waits:
     monkeypatch.setattr(time, "sleep", sleep)
     monkeypatch.setattr(threading.Condition, "wait", wait)
     return seen
-
-
-class AskedDelays:
-    """The retry delays botocore's (and aiobotocore's) endpoint asked for so far, from its debug log."""
-
-    def __init__(self, caplog: pytest.LogCaptureFixture) -> None:
-        self._caplog = caplog
-
-    def __call__(self) -> list[float]:
-        return [
-            float(record.args[0])  # type: ignore[index,arg-type]
-            for record in self._caplog.records
-            if record.getMessage().startswith("Response received to retry, sleeping for")
-        ]
-
-
-@pytest.fixture
-def asked_delays(caplog: pytest.LogCaptureFixture) -> Iterator[AskedDelays]:
-    with (
-        caplog.at_level(logging.DEBUG, logger="botocore.endpoint"),
-        caplog.at_level(logging.DEBUG, logger="aiobotocore.endpoint"),
-    ):
-        yield AskedDelays(caplog)
 
 
 def _rate_limiter_bucket(client: Any) -> Any:
@@ -219,15 +193,7 @@ class _Canned500:
 
     def __call__(self, request: Any, **_: Any) -> AWSResponse:
         self.attempts += 1
-        return AWSResponse(request.url, 500, {}, _Raw(b'{"__type": "InternalServerError", "message": "down"}'))
-
-
-class _Raw:
-    def __init__(self, body: bytes) -> None:
-        self._body = body
-
-    def stream(self, **_: Any) -> Iterator[bytes]:
-        yield self._body
+        return botocore_response(request.url, 500, b'{"__type": "InternalServerError", "message": "down"}')
 
 
 @pytest.mark.parametrize("mode", ["standard", "adaptive"])
@@ -260,62 +226,15 @@ def test_other_services_keep_their_real_waits_while_a_stub_runs(
 # aiobotocore: the same, in tests/test_aio.py's style (skipped without the aio extra)
 
 
-@dataclass
-class AsyncWaits:
-    """``asyncio.sleep`` and ``asyncio.wait_for`` calls with a timeout, recorded instead of waited."""
-
-    sleeps: list[float] = field(default_factory=list)
-    timed_waits: list[float] = field(default_factory=list)
-    skipped: float = 0.0  # seconds time.time() is moved on by the waits not waited
-
-
-@pytest.fixture
-def async_waits(monkeypatch: pytest.MonkeyPatch) -> AsyncWaits:
-    seen = AsyncWaits()
-    real_wait_for = asyncio.wait_for
-    real_time = time.time
-
-    async def sleep(seconds: float, result: Any = None) -> Any:
-        seen.sleeps.append(seconds)
-        seen.skipped += seconds
-        return result
-
-    async def wait_for(awaitable: Any, timeout: float | None) -> Any:
-        if timeout is None:
-            return await real_wait_for(awaitable, timeout)
-        seen.timed_waits.append(timeout)
-        seen.skipped += timeout
-        if asyncio.iscoroutine(awaitable):
-            awaitable.close()
-        raise asyncio.TimeoutError  # as if the timeout passed
-
-    monkeypatch.setattr(time, "time", lambda: real_time() + seen.skipped)
-    monkeypatch.setattr(asyncio, "sleep", sleep)
-    monkeypatch.setattr(asyncio, "wait_for", wait_for)
-    return seen
-
-
-def _aio_session() -> Any:
-    session_module = pytest.importorskip("aiobotocore.session", reason="the aio extra is tested by tox -e aio")
-    return session_module.get_session()
-
-
-def _aio_config(mode: str, attempts: int) -> Any:
-    from aiobotocore.config import AioConfig
-
-    return AioConfig(retries={"mode": mode, "total_max_attempts": attempts})
-
-
 @pytest.mark.asyncio
 async def test_aiobotocore_adaptive_mode_never_waits(
     thingsgraph_stub: ThingsGraphStub, async_waits: AsyncWaits, asked_delays: AskedDelays
 ) -> None:
-    session = _aio_session()
+    adaptive = aio_client("adaptive", 6)  # skips the test without the aio extra, before anything is scripted
     thingsgraph_stub.add_upload("u", [*THROTTLES, "SUCCEEDED"])
     thingsgraph_stub.add_upload("v", ["IN_PROGRESS"] * 29 + ["SUCCEEDED"])
 
-    config = _aio_config("adaptive", 6)
-    async with session.create_client("iotthingsgraph", region_name="us-east-1", config=config) as client:
+    async with adaptive as client:
         response = await client.get_upload_status(uploadId="u")
         later = [(await client.get_upload_status(uploadId="v"))["uploadStatus"] for _ in range(30)]
 
@@ -331,11 +250,10 @@ async def test_aiobotocore_adaptive_mode_never_waits(
 
 @pytest.mark.asyncio
 async def test_aiobotocore_adaptive_mode_waits_without_instant_retries(async_waits: AsyncWaits) -> None:
-    session = _aio_session()
+    adaptive = aio_client("adaptive", 6)  # skips the test without the aio extra
     with mock_thingsgraph(instant_retries=False) as stub:
         stub.add_upload("u", [*THROTTLES, "SUCCEEDED"])
-        config = _aio_config("adaptive", 6)
-        async with session.create_client("iotthingsgraph", region_name="us-east-1", config=config) as client:
+        async with adaptive as client:
             assert (await client.get_upload_status(uploadId="u"))["uploadStatus"] == "SUCCEEDED"
 
     assert stub.retry_delays == []

@@ -1,4 +1,4 @@
-"""The typed, friendly API (issue 11): what mypy sees, ``start()``/``stop()``, read-only records, ``expected=``."""
+"""The typed, friendly API: what mypy sees, ``start()``/``stop()``, read-only records, ``expected=``."""
 
 from __future__ import annotations
 
@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import make_client, mypy_cache
+from helpers import UPLOAD_ENTITY_DEFINITIONS, answered, make_client, mypy_cache
 
 import pytest_thingsgraph
 from pytest_thingsgraph import (
+    Call,
     ServiceError,
     StubError,
     ThingsGraphStub,
@@ -25,6 +26,7 @@ from pytest_thingsgraph import (
     active_stub,
     mock_thingsgraph,
 )
+from pytest_thingsgraph._protocol import freeze
 from pytest_thingsgraph._registry import active
 
 UNCONSUMED_U = (
@@ -116,6 +118,17 @@ def test_the_package_lists_exactly_its_public_names() -> None:
         pytest_thingsgraph.ThingsGraphStubb  # type: ignore[attr-defined]  # noqa: B018
 
 
+def test_call_is_public_and_is_what_calls_holds(thingsgraph_stub: ThingsGraphStub) -> None:
+    thingsgraph_stub.add_upload("u", ["SUCCEEDED"])
+    make_client().get_upload_status(uploadId="u")
+
+    (call,) = thingsgraph_stub.calls
+
+    assert type(call) is Call
+    assert pytest_thingsgraph.Call is Call
+    assert "Call" in pytest_thingsgraph.__all__
+
+
 # start() and stop().
 
 
@@ -133,6 +146,23 @@ def test_start_returns_an_active_stub_with_the_options_and_stop_deactivates_it()
 
     assert active() is None
     assert repr(stub) == "<ThingsGraphStub stopped: 1 uploads, 1 calls>"
+
+
+def test_a_stub_shows_whether_it_is_active_stopped_or_not_yet_started() -> None:
+    stub = ThingsGraphStub()
+    assert repr(stub) == "<ThingsGraphStub inactive: 0 uploads, 0 calls>"
+
+    patcher = mock_thingsgraph()
+    running = patcher.start()
+    try:
+        running.add_upload("a", ["SUCCEEDED"])
+        running.add_upload("b", ["SUCCEEDED"])
+        make_client().get_upload_status(uploadId="a")
+        assert repr(running) == "<ThingsGraphStub active: 2 uploads, 1 calls>"
+        assert repr(stub) == "<ThingsGraphStub inactive: 0 uploads, 0 calls>"  # another stub is the active one
+    finally:
+        patcher.stop(check=False)
+    assert repr(running) == "<ThingsGraphStub stopped: 2 uploads, 1 calls>"
 
 
 def test_stop_raises_the_teardown_report_and_still_deactivates() -> None:
@@ -342,6 +372,85 @@ def test_a_sticky_terminal_item_gives_records_that_do_not_share_a_changeable_dic
     assert len(thingsgraph_stub.calls) == 3
 
 
+def test_a_refused_request_is_recorded_read_only_at_every_depth() -> None:
+    _, _, call = answered(b'{"uploadId": "u", "x": [{"a": [1, {"b": 2}]}], "t": {"b": {"c": [3]}}}')
+    request = call.request
+
+    assert request == {"uploadId": "u", "x": [{"a": [1, {"b": 2}]}], "t": {"b": {"c": [3]}}}
+    for inner in (
+        request,
+        request["x"],
+        request["x"][0],
+        request["x"][0]["a"],
+        request["x"][0]["a"][1],
+        request["t"],
+        request["t"]["b"],
+        request["t"]["b"]["c"],
+    ):
+        with pytest.raises(TypeError, match=r"is a record of the stub and read-only: change a copy \((dict|list)\("):
+            inner.clear()
+
+
+def test_a_taken_definitions_request_is_recorded_read_only() -> None:
+    _, _, call = answered(b'{"document": {"language": "GRAPHQL", "text": "t"}}', UPLOAD_ENTITY_DEFINITIONS)
+
+    assert call.request == {"document": {"language": "GRAPHQL", "text": "t"}}
+    with pytest.raises(TypeError, match="read-only"):
+        call.request["document"]["text"] = "changed"
+
+
+def test_copies_of_a_recorded_list_are_plain_and_independent_and_a_pickle_stays_read_only() -> None:
+    _, _, call = answered(b'{"uploadId": "u", "x": [[1], {"a": [2]}]}')
+    recorded = call.request["x"]
+
+    shallow, deep, thawed = copy.copy(recorded), copy.deepcopy(recorded), pickle.loads(pickle.dumps(recorded))
+    deep[0].append(9)
+    deep[1]["a"].append(9)
+    shallow.append(9)
+
+    assert [type(shallow), type(deep), type(deep[0]), type(deep[1]), type(deep[1]["a"])] == [
+        list,
+        list,
+        list,
+        dict,
+        list,
+    ]
+    assert shallow[0] is recorded[0]
+    assert recorded == [[1], {"a": [2]}]
+    assert deep == [[1, 9], {"a": [2, 9]}]
+    assert thawed == [[1], {"a": [2]}]
+    with pytest.raises(TypeError, match="read-only"):
+        thawed[1]["a"].append(3)
+
+
+def test_a_deep_copy_of_records_and_their_parts_keeps_what_they_share_shared() -> None:
+    _, _, call = answered(b'{"uploadId": "u", "x": [{"a": [1]}]}')
+    part = call.request["x"]
+
+    copied_part, copied_request = copy.deepcopy([part, call.request])
+    copied_part[0]["a"].append(2)
+
+    assert copied_request["x"] is copied_part
+    assert copied_request["x"][0] is copied_part[0]
+    inner, outer = copy.deepcopy([part[0], part])
+    assert outer[0] is inner
+    assert copied_request == {"uploadId": "u", "x": [{"a": [1, 2]}]}
+    assert call.request == {"uploadId": "u", "x": [{"a": [1]}]}
+
+
+def test_freeze_turns_tuples_into_read_only_lists_and_keys_into_text() -> None:
+    frozen = freeze({"t": (1, (2, {"k": ()})), 3: "x"})
+
+    assert frozen == {"t": [1, [2, {"k": []}]], "3": "x"}
+    assert [type(frozen["t"]).__name__, type(frozen["t"][1]).__name__] == ["ReadOnlyList", "ReadOnlyList"]
+    assert freeze({3: "x"}) == {"3": "x"}  # flat, but a key that is not text
+    assert freeze(("a", "b")) == ["a", "b"]
+    assert type(freeze(("a", "b"))).__name__ == "ReadOnlyList"
+    assert freeze("text") == "text"
+    with pytest.raises(TypeError, match="read-only"):
+        frozen["t"][1][1]["k"].append(1)
+
+
 SURROGATE = "a\ud800"
 
 
@@ -381,6 +490,16 @@ def test_lone_surrogates_are_refused_by_one_rule_in_every_string_member(
 def test_a_lone_surrogate_in_the_upload_id_of_add_upload(thingsgraph_stub: ThingsGraphStub) -> None:
     with pytest.raises(UsageError) as caught:
         thingsgraph_stub.add_upload(SURROGATE, [{"uploadStatus": "FAILED", "uploadId": SURROGATE}])
+
+    assert str(caught.value) == (
+        "add_upload('a\\ud800'): upload_id='a\\ud800' has a lone surrogate, which no UTF-8 JSON response can carry: "
+        "pass text without one."
+    )
+
+
+def test_an_upload_id_with_a_lone_surrogate_is_refused_without_keywords_too() -> None:
+    with pytest.raises(UsageError) as caught:
+        ThingsGraphStub().add_upload("a\ud800", ["SUCCEEDED"])
 
     assert str(caught.value) == (
         "add_upload('a\\ud800'): upload_id='a\\ud800' has a lone surrogate, which no UTF-8 JSON response can carry: "
@@ -440,6 +559,34 @@ def test_an_expected_key_that_is_not_a_request_member_is_a_usage_error(thingsgra
         "deprecateExistingEntities (camelCase, as on the wire)."
     )
     assert thingsgraph_stub.failures() == []  # nothing was queued
+
+
+@pytest.mark.parametrize(
+    ("script", "expected", "message"),
+    [
+        (
+            ["SUCCEEDED"],
+            [("syncWithPublicNamespace", True)],
+            "on_upload_entity_definitions(upload_id='u'): expected=[('syncWithPublicNamespace', True)] "
+            "is not a dict of request members.",
+        ),
+        (
+            ServiceError("ThrottlingException"),
+            "syncWithPublicNamespace",
+            "on_upload_entity_definitions(ServiceError('ThrottlingException')): expected='syncWithPublicNamespace' "
+            "is not a dict of request members.",
+        ),
+    ],
+)
+def test_an_expected_that_is_not_a_dict_is_refused_with_its_value(
+    script: list[str] | ServiceError, expected: object, message: str
+) -> None:
+    with mock_thingsgraph() as stub:
+        kwargs = {} if isinstance(script, ServiceError) else {"upload_id": "u"}
+        with pytest.raises(UsageError) as caught:
+            stub.on_upload_entity_definitions(script, expected=expected, **kwargs)  # type: ignore[call-overload]
+        assert str(caught.value) == message
+        assert active_stub() is stub
 
 
 @pytest.mark.parametrize("matches", [True, False])

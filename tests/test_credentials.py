@@ -1,7 +1,9 @@
-"""Credentials: fake ones sign stubbed requests; real ones never reach a request, record or message."""
+"""Credentials: fake ones sign stubbed requests; real ones never reach a request, record, message or report."""
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import os
 import subprocess
 import sys
@@ -10,9 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
+from botocore.exceptions import ClientError
 from helpers import make_client
 
-from pytest_thingsgraph import mock_thingsgraph
+from pytest_thingsgraph import ServiceError, StubError, mock_thingsgraph
 
 REAL_KEY = "AKIAREALLOOKINGKEY12"
 REAL_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYREALSECRET"
@@ -80,6 +84,123 @@ def test_secrets_never_reach_records_reprs_or_messages(fake_credentials: bool) -
     everything = "\n".join([repr(stub), repr(stub.calls), str(caught.value), *map(str, stub.calls)])
     for secret in [REAL_KEY, REAL_SECRET, REAL_TOKEN, "thingsgraph-stub-fake-secret", *signatures]:
         assert secret not in everything
+
+
+def _capture_signatures(client: Any) -> list[str]:
+    """The SigV4 signature of each request the client sends (a before-send handler of the test's own)."""
+    signatures: list[str] = []
+
+    def capture(request: Any, **_: Any) -> None:
+        authorization = request.headers["Authorization"]
+        authorization = authorization.decode() if isinstance(authorization, bytes) else authorization
+        signatures.append(authorization.rsplit("Signature=", 1)[1])
+        assert request.headers["X-Amz-Security-Token"] in (REAL_TOKEN, REAL_TOKEN.encode())
+
+    client.meta.events.register("before-send.iotthingsgraph", capture)
+    return signatures
+
+
+def _texts_of(call: Any) -> list[str]:
+    """Every field of a recorded call, as text."""
+    return [repr(call), str(call), *(repr(getattr(call, f.name)) for f in dataclasses.fields(call))]
+
+
+@pytest.mark.usefixtures("real_credentials")
+def test_secrets_never_reach_calls_messages_or_the_teardown_report() -> None:
+    from requests_aws4auth import AWS4Auth  # type: ignore[import-untyped]
+
+    client = make_client(fresh_session=True, parameter_validation=False)
+    signatures = _capture_signatures(client)
+    requests_auth = AWS4Auth(REAL_KEY, REAL_SECRET, "us-east-1", "iotthingsgraph", session_token=REAL_TOKEN)
+    messages: list[str] = []
+
+    with pytest.raises(StubError) as teardown, mock_thingsgraph(fake_credentials=False) as stub:
+        stub.add_upload("u", ["IN_PROGRESS", ServiceError("ThrottlingException", "Rate exceeded"), "SUCCEEDED"])
+        stub.add_upload("left", ["SUCCEEDED"])  # unconsumed: a teardown report section
+        stub.on_upload_entity_definitions(ServiceError("InternalFailureException", "Try again"))
+        assert client.get_upload_status(uploadId="u")["uploadStatus"] == "IN_PROGRESS"
+        for bad in [{"uploadId": ""}, {"uploadId": "x" * 41}, {"uploadId": 7}, {}, {"uploadId": "unknown"}]:
+            with pytest.raises(ClientError) as invalid:
+                client.get_upload_status(**bad)
+            messages += [str(invalid.value), repr(invalid.value.response)]
+        with pytest.raises(ClientError) as throttled:
+            client.get_upload_status(uploadId="u")
+        messages += [str(throttled.value), repr(client.get_upload_status(uploadId="u"))]
+        with pytest.raises(ClientError) as limited:
+            client.upload_entity_definitions(document={"language": "GRAPHQL", "text": "type A {}"})
+        messages.append(str(limited.value))
+        with pytest.raises(StubError) as unstubbed:
+            client.describe_namespace()
+        messages.append(str(unstubbed.value))
+        for body in [b'{"uploadId": "u"', json.dumps({"uploadId": "u"}).encode()]:
+            answer = requests.post(
+                "https://iotthingsgraph.us-east-1.amazonaws.com/",
+                data=body,
+                headers={
+                    "X-Amz-Target": "IotThingsGraphFrontEndService.GetUploadStatus",
+                    "Content-Type": "application/x-amz-json-1.1",
+                },
+                auth=requests_auth,
+                timeout=5,
+            )
+            messages += [answer.text, repr(dict(answer.headers))]
+            signatures.append(answer.request.headers["Authorization"].rsplit("Signature=", 1)[1])
+        failures = stub.failures()
+
+    assert len(signatures) >= 10
+    assert len(stub.calls) >= 10
+    assert any(call.error_code == "InvalidRequestException" for call in stub.calls)
+    assert len(failures) >= 3  # invalid requests, the unstubbed operation, the unconsumed script
+    everything = "\n".join(
+        [*messages, *failures, str(teardown.value), repr(stub), *(text for c in stub.calls for text in _texts_of(c))]
+    )
+    for secret in [REAL_SECRET, REAL_TOKEN, *signatures]:
+        assert secret not in everything, f"a secret ({secret[:8]}…) reached a record, message or report"
+
+
+REPORTED = """
+import boto3, pytest
+from botocore.config import Config
+
+def make_client():
+    config = Config(retries={"total_max_attempts": 1})
+    return boto3.Session().client("iotthingsgraph", region_name="us-east-1", config=config)
+
+@pytest.mark.thingsgraph_stub(fake_credentials=False)
+def test_fails(thingsgraph_stub):
+    client = make_client()
+    thingsgraph_stub.add_upload("u", ["IN_PROGRESS", "SUCCEEDED"])
+    client.get_upload_status(uploadId="u")
+    try:
+        client.get_upload_status(uploadId="")
+    except client.exceptions.InvalidRequestException:
+        pass
+    raise AssertionError("the test failed, so its calls are reported")
+
+@pytest.mark.thingsgraph_stub(fake_credentials=False)
+def test_teardown_report(thingsgraph_stub):
+    client = make_client()
+    thingsgraph_stub.add_upload("u", ["IN_PROGRESS", "SUCCEEDED"])
+    client.get_upload_status(uploadId="u")
+    try:
+        client.get_upload_status(uploadId="x" * 41)
+    except client.exceptions.InvalidRequestException:
+        pass
+"""
+
+
+@pytest.mark.usefixtures("real_credentials")
+def test_secrets_never_reach_the_reports_pytest_prints(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_inner=REPORTED)
+
+    result = pytester.runpytest("-p", "no:randomly", "-p", "no:xdist", "-rA")
+
+    result.assert_outcomes(failed=1, passed=1, errors=1)
+    output = result.stdout.str() + result.stderr.str()
+    assert "Things Graph calls" in output  # the failed test's call section was printed
+    assert "These uploads were not polled to the end of their scripts" in output
+    for secret in [REAL_SECRET, REAL_TOKEN]:
+        assert secret not in output
 
 
 NO_CREDENTIALS = """

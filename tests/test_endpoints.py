@@ -83,6 +83,23 @@ def test_templates_are_read_from_botocores_ruleset() -> None:
     assert all(template.startswith("https://iotthingsgraph") for template in templates)
 
 
+def test_the_endpoint_templates_and_every_host_form_they_make() -> None:
+    templates = url_templates()
+
+    assert templates
+    assert all(template.startswith("https://") and "{Region}" in template for template in templates)
+    assert len(set(templates)) == len(templates)
+    for host, region in [
+        ("iotthingsgraph.us-east-1.amazonaws.com", "us-east-1"),
+        ("iotthingsgraph-fips.eu-west-1.amazonaws.com", "eu-west-1"),
+        ("iotthingsgraph.ap-south-1.api.aws", "ap-south-1"),
+        ("iotthingsgraph-fips.us-west-2.api.aws", "us-west-2"),
+        ("iotthingsgraph.cn-north-1.amazonaws.com.cn", "cn-north-1"),
+    ]:
+        assert things_graph_region(host) == region
+    assert things_graph_region("iotthingsgraph.us-east-1.example.com") is None
+
+
 def test_every_partitions_suffixes_are_matched() -> None:
     patterns = host_patterns()
 

@@ -26,6 +26,7 @@ import requests
 from botocore import UNSIGNED
 from botocore.config import Config
 from botocore.exceptions import NoCredentialsError
+from helpers import botocore_response, make_client
 
 from pytest_thingsgraph import ServiceError, StubError, UsageError, mock_thingsgraph
 
@@ -281,7 +282,9 @@ def test_a_client_leaked_into_the_next_test_is_refused_there(pytester: pytest.Py
 
 
 GUARD_OFF = """
+import io
 from botocore.awsrequest import AWSResponse
+from urllib3.response import HTTPResponse
 import boto3
 from botocore import UNSIGNED
 from botocore.config import Config
@@ -297,18 +300,11 @@ def test_reaches_its_own_handler(monkeypatch):
     def network(request, **kwargs):
         seen.append(request.url)
         body = b'{"uploadId": "u", "uploadStatus": "SUCCEEDED", "createdDate": 0}'
-        return AWSResponse(request.url, 200, {}, Raw(body))
+        return AWSResponse(request.url, 200, {}, HTTPResponse(body=io.BytesIO(body), preload_content=False))
 
     client.meta.events.register("before-send.iotthingsgraph", network)
     assert client.get_upload_status(uploadId="u")["uploadStatus"] == "SUCCEEDED"
     assert seen == ["https://iotthingsgraph.us-east-1.amazonaws.com/"]
-
-class Raw:
-    def __init__(self, body):
-        self.body = body
-
-    def stream(self, **kwargs):
-        yield self.body
 """
 
 
@@ -331,6 +327,55 @@ def test_the_ini_key_turns_the_guard_off(pytester: pytest.Pytester, ini: str, ou
     result.assert_outcomes(**outcomes)
     if outcomes.get("failed"):
         result.stdout.fnmatch_lines(["*StubError: " + refusal(BOTOCORE_CALL)])
+
+
+# An inner pytest session (pytester, in this process) hands the guard back as it found it.
+
+
+def _an_unstubbed_call_is_refused(monkeypatch: pytest.MonkeyPatch) -> bool:
+    """Whether the guard refuses a call made with no stub (one the client would have answered itself)."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "example-secret")
+    client = make_client(fresh_session=True)
+    body = b'{"uploadId": "u", "uploadStatus": "SUCCEEDED", "createdDate": 0}'
+    client.meta.events.register(
+        "before-send.iotthingsgraph", lambda request, **_: botocore_response(request.url, 200, body)
+    )
+    try:
+        assert client.get_upload_status(uploadId="u")["uploadStatus"] == "SUCCEEDED"
+    except StubError:
+        return True
+    return False
+
+
+@pytest.mark.usefixtures("unguarded")
+@pytest.mark.parametrize("block", ["true", "false"])
+def test_an_inner_session_leaves_no_guard_behind(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, block: str
+) -> None:
+    pytester.makeini(f"[pytest]\nthingsgraph_block_unstubbed = {block}\n")
+    pytester.makepyfile(test_inner="def test_it(thingsgraph_stub):\n    pass\n")
+    assert not _an_unstubbed_call_is_refused(monkeypatch)
+
+    pytester.runpytest("-p", "no:randomly").assert_outcomes(passed=1)
+
+    assert not _an_unstubbed_call_is_refused(monkeypatch)
+
+
+@pytest.mark.parametrize("key", ["fake_credentials", "block_unstubbed"])
+def test_an_inner_session_stopped_by_a_wrong_ini_value_leaves_the_outer_guard_on(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, key: str
+) -> None:
+    pytester.makeini(f"[pytest]\nthingsgraph_{key} = maybe\n")
+    pytester.makepyfile(test_inner="def test_it(thingsgraph_stub):\n    pass\n")
+    assert _an_unstubbed_call_is_refused(monkeypatch)
+
+    result = pytester.runpytest("-p", "no:randomly")
+
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    message = f"ERROR: ini key thingsgraph_{key}: invalid truth value 'maybe': set it to true or false."
+    result.stderr.fnmatch_lines([message])
+    assert _an_unstubbed_call_is_refused(monkeypatch)
 
 
 class _LocalService(http.server.BaseHTTPRequestHandler):
@@ -474,25 +519,20 @@ import pytest_thingsgraph
 import pytest_thingsgraph.plugin
 from pytest_thingsgraph import ThingsGraphStub, mock_thingsgraph  # every module of the package loaded
 
+import io
 import boto3
 import requests
 from botocore.awsrequest import AWSResponse
 from botocore import UNSIGNED
 from botocore.config import Config
-
-class Raw:
-    def __init__(self, body):
-        self.body = body
-
-    def stream(self, **kwargs):
-        yield self.body
+from urllib3.response import HTTPResponse
 
 seen = []
 
 def network(request, **kwargs):
     seen.append(request.url)
     body = b'{"uploadId": "u", "uploadStatus": "SUCCEEDED", "createdDate": 0}'
-    return AWSResponse(request.url, 200, {}, Raw(body))
+    return AWSResponse(request.url, 200, {}, HTTPResponse(body=io.BytesIO(body), preload_content=False))
 
 client = boto3.client("iotthingsgraph", region_name="us-east-1", config=Config(retries={"total_max_attempts": 1}))
 client.meta.events.register("before-send.iotthingsgraph", network)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
 import threading
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +16,9 @@ import botocore.session
 import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.config import Config
-from helpers import make_client
+from helpers import botocore_response, make_client
 
+import pytest_thingsgraph
 from pytest_thingsgraph import ServiceError, StubError, ThingsGraphStub, mock_thingsgraph
 
 ONE_ATTEMPT = Config(retries={"total_max_attempts": 1})
@@ -47,6 +50,14 @@ def test_every_way_of_making_a_client_is_answered(make: Any, created: str, no_so
         ]
 
     assert len(stub.calls) == 2
+    assert no_sockets == []
+
+
+def test_a_boto3_call_is_answered_and_recorded(thingsgraph_stub: ThingsGraphStub, no_sockets: list[Any]) -> None:
+    thingsgraph_stub.add_upload("u", ["SUCCEEDED"])
+
+    assert make_client("eu-west-1").get_upload_status(uploadId="u")["uploadStatus"] == "SUCCEEDED"
+    assert [(call.upload_id, call.region) for call in thingsgraph_stub.calls] == [("u", "eu-west-1")]
     assert no_sockets == []
 
 
@@ -92,21 +103,13 @@ def test_with_no_stub_active_and_no_guard_requests_go_on_as_usual(monkeypatch: p
 
     def network(request: Any, **_: Any) -> AWSResponse:
         sent.append(request)
-        return AWSResponse(request.url, 200, {}, _Raw(b'{"uploadId": "u", "uploadStatus": "FAILED", "createdDate": 1}'))
+        return botocore_response(request.url, 200, b'{"uploadId": "u", "uploadStatus": "FAILED", "createdDate": 1}')
 
     client.meta.events.register("before-send.iotthingsgraph", network)
 
     assert client.get_upload_status(uploadId="u")["uploadStatus"] == "FAILED"
     (request,) = sent
     assert b"Credential=AKIDEXAMPLE/" in _header(request, "Authorization")
-
-
-class _Raw:
-    def __init__(self, body: bytes) -> None:
-        self._body = body
-
-    def stream(self, **_: Any) -> Any:
-        yield self._body
 
 
 def _header(request: Any, name: str) -> bytes:
@@ -167,3 +170,67 @@ def test_service_errors_under_moto_reach_the_client(thingsgraph_stub: ThingsGrap
         client = make_client()
         with pytest.raises(client.exceptions.ResourceNotFoundException):
             client.get_upload_status(uploadId="u")
+
+
+FRESH = """
+import json, socket, sys
+def refuse(self, address):
+    raise OSError(f"refused a connection to {address!r}")
+socket.socket.connect = socket.socket.connect_ex = refuse
+{imports}
+from pytest_thingsgraph import mock_thingsgraph
+import boto3
+with mock_thingsgraph() as stub:
+    stub.add_upload("b", ["SUCCEEDED"])
+    stub.add_upload("r", ["SUCCEEDED"])
+    client = boto3.client("iotthingsgraph", region_name="us-east-1")
+    boto = client.get_upload_status(uploadId="b")["uploadStatus"]
+    import requests
+    from requests_aws4auth import AWS4Auth
+    answer = requests.post(
+        "https://iotthingsgraph.eu-west-1.amazonaws.com/",
+        data=json.dumps({"uploadId": "r"}),
+        headers={"X-Amz-Target": "IotThingsGraphFrontEndService.GetUploadStatus",
+                 "Content-Type": "application/x-amz-json-1.1"},
+        auth=AWS4Auth("AKIDEXAMPLE", "example-secret", "eu-west-1", "iotthingsgraph"),
+        timeout=5,
+    )
+print(boto, answer.status_code, answer.json()["uploadStatus"], [call.upload_id for call in stub.calls])
+import time, botocore.endpoint, botocore.retries.bucket
+# the last stub gone, every library is as it was
+print(requests.Session.get_adapter.__module__, botocore.endpoint.time is time,
+      botocore.retries.bucket.TokenBucket.acquire.__module__)
+"""
+
+
+@pytest.mark.parametrize(
+    "imports",
+    [
+        pytest.param(
+            'import pytest_thingsgraph\nassert "botocore" not in sys.modules and "requests" not in sys.modules',
+            id="botocore-after-the-package-requests-during-a-stub",
+        ),
+        pytest.param("import boto3, requests\nimport pytest_thingsgraph", id="both-before-the-package"),
+    ],
+)
+def test_libraries_imported_before_after_or_during_reach_the_stub_and_are_put_back(imports: str) -> None:
+    package_root = Path(pytest_thingsgraph.__file__).resolve().parent.parent
+    env: Mapping[str, str] = {
+        **os.environ,
+        "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE",
+        "AWS_SECRET_ACCESS_KEY": "x",
+        "AWS_MAX_ATTEMPTS": "1",
+    }
+
+    script = FRESH.replace("{imports}", imports)
+
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False, cwd=package_root,
+        env=dict(env),
+    )  # fmt: skip
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "SUCCEEDED 200 SUCCEEDED ['b', 'r']",
+        "requests.sessions True botocore.retries.bucket",
+    ]

@@ -1,4 +1,5 @@
-"""Messages of issue 11: the calls of a failing test in its report, and messages that guess what was meant."""
+"""Messages: the calls of a failing test in its report, messages that guess what was meant, and where the stub
+already active started."""
 
 from __future__ import annotations
 
@@ -225,6 +226,59 @@ def test_script_slips_get_a_guess(thingsgraph_stub: ThingsGraphStub, item: Any, 
     assert str(caught.value) == message
 
 
+@pytest.mark.parametrize(
+    ("item", "message"),
+    [
+        ({"zzz": 1}, "uploadStatus: Field required; zzz: not a member of the response."),
+        ({"some_thing": 1}, "uploadStatus: Field required; some_thing: not a member of the response."),
+        (
+            {"uploadStatus": "SUCCEEDED", "created_DATE": 1},
+            "created_DATE: not a member of the response (did you mean 'createdDate'?).",
+        ),
+        (
+            {"uploadStatus": "SUCCEEDED", "namespace_arn": "a"},
+            "namespace_arn: not a member of the response (did you mean 'namespaceArn'?).",
+        ),
+        (
+            {"uploadStatus": "SUCCEEDED", "nameArn": "a"},
+            "nameArn: not a member of the response.",
+        ),
+        (
+            {"uploadStatus": "SUCCEEDED", "uploadSta": 1},
+            "uploadSta: not a member of the response (did you mean 'uploadStatus'?).",
+        ),
+    ],
+    ids=["unlike-any", "snake-unlike-any", "snake-camel-only", "snake", "not-close-enough", "close"],
+)
+def test_a_member_that_is_not_one_gets_the_right_guess_or_none(item: dict[str, Any], message: str) -> None:
+    stub = ThingsGraphStub()
+
+    with pytest.raises(UsageError) as caught:
+        stub.add_upload("u", [item])
+
+    assert str(caught.value) == f"add_upload('u'): script item 0 is not a valid GetUploadStatus response: {message}"
+
+
+def test_a_member_named_with_a_doubled_underscore_is_still_guessed() -> None:
+    with pytest.raises(UsageError) as caught:
+        ThingsGraphStub().add_upload("u", [{"uploadStatus": "SUCCEEDED", "upload__id": "u"}])
+
+    assert str(caught.value) == (
+        "add_upload('u'): script item 0 is not a valid GetUploadStatus response: "
+        "upload__id: not a member of the response (did you mean 'uploadId'?)."
+    )
+
+
+def test_a_status_name_given_to_another_member_gets_no_status_guess() -> None:
+    with pytest.raises(UsageError) as caught:
+        ThingsGraphStub().add_upload("u", [{"uploadStatus": "SUCCEEDED", "createdDate": "FAILED"}])
+
+    assert str(caught.value) == (
+        "add_upload('u'): script item 0 is not a valid GetUploadStatus response: "
+        "createdDate='FAILED': Input should be a valid datetime."
+    )
+
+
 def test_an_upload_polled_outside_its_region_is_not_found_and_the_report_says_where() -> None:
     with pytest.raises(StubError) as caught, mock_thingsgraph() as stub:
         stub.add_upload("pinned", ["SUCCEEDED"], region="us-west-2")
@@ -301,31 +355,89 @@ def test_the_already_active_message_names_where_the_first_stub_started_and_how_t
     assert active() is None
 
 
-def test_the_already_active_message_locates_fixtures_and_decorated_tests(pytester: pytest.Pytester) -> None:
-    body = """
-        import unittest
+@mock_thingsgraph()
+def _start_a_second_stub() -> str:
+    with pytest.raises(UsageError) as caught:
+        mock_thingsgraph().start()
+    return str(caught.value)
 
+
+_DECORATED_AT = f"{__file__}:{_start_a_second_stub.__wrapped__.__code__.co_firstlineno}"  # type: ignore[attr-defined]
+
+
+def test_a_second_stub_inside_a_decorated_function_names_the_decorated_definition() -> None:
+    message = _start_a_second_stub()
+
+    assert message == (
+        "Cannot start mock_thingsgraph(): a Things Graph stub is already active, mock_thingsgraph() decorating "
+        f"_start_a_second_stub started at {_DECORATED_AT}. Only one answers at a time: use that stub "
+        "(active_stub() returns it), or stop it first (leave its with block, or call stop() on what started it)."
+    )
+    assert active() is None
+
+
+SECOND_STUBS = [
+    pytest.param(
+        """
         def test_fixture(thingsgraph_stub):
             mock_thingsgraph().start()
-
+        """,
+        "def test_fixture(thingsgraph_stub):",
+        "the thingsgraph_stub fixture of test_inner.py::test_fixture",
+        id="fixture",
+    ),
+    pytest.param(
+        """
         @mock_thingsgraph()
         def test_decorated():
             mock_thingsgraph().start()
+        """,
+        "@mock_thingsgraph()",
+        "mock_thingsgraph() decorating test_decorated",
+        id="decorated-function",
+    ),
+    pytest.param(
+        """
+        import unittest
 
         @mock_thingsgraph()
         class TestCase(unittest.TestCase):
             def test_method(self):
                 mock_thingsgraph().start()
+        """,
+        "    def test_method(self):",
+        "mock_thingsgraph() decorating TestCase.test_method",
+        id="decorated-test-case",
+    ),
+    pytest.param(
         """
+        import unittest
+
+        @mock_thingsgraph()
+        class TestCase(unittest.TestCase):
+            def setUp(self):
+                self.set_up = True
+
+            def test_method(self):
+                mock_thingsgraph().start()
+        """,
+        "    def test_method(self):",
+        "mock_thingsgraph() decorating TestCase.test_method",
+        id="decorated-test-case-with-set-up",
+    ),
+]
+
+
+@pytest.mark.parametrize(("body", "started", "first"), SECOND_STUBS)
+def test_the_already_active_message_locates_fixtures_and_decorated_tests(
+    pytester: pytest.Pytester, body: str, started: str, first: str
+) -> None:
+    """A second stub in a test names the test whose fixture, or decorated function or method, started the first."""
     result = run_inner(pytester, body)
 
-    result.assert_outcomes(failed=3)
+    result.assert_outcomes(failed=1)
     path = pytester.path / "test_inner.py"
-    source = path.read_text().splitlines()
-    fixture, decorated, method = (
-        source.index(line) + 1
-        for line in ("def test_fixture(thingsgraph_stub):", "@mock_thingsgraph()", "    def test_method(self):")
-    )
+    line = path.read_text().splitlines().index(started) + 1
     advice = (
         "Only one answers at a time: use that stub (active_stub() returns it), or stop it first "
         "(leave its with block, or call stop() on what started it)."
@@ -333,14 +445,8 @@ def test_the_already_active_message_locates_fixtures_and_decorated_tests(pyteste
     result.stdout.fnmatch_lines(
         [
             "E * pytest_thingsgraph.UsageError: Cannot start mock_thingsgraph(): a Things Graph stub is already "
-            "active, the thingsgraph_stub fixture of test_inner.py::test_fixture "
-            f"started at {path}:{fixture}. {advice}",
-            "E * pytest_thingsgraph.UsageError: Cannot start mock_thingsgraph(): a Things Graph stub is already "
-            f"active, mock_thingsgraph() decorating test_decorated started at {path}:{decorated}. {advice}",
-            "E * pytest_thingsgraph.UsageError: Cannot start mock_thingsgraph(): a Things Graph stub is already "
-            f"active, mock_thingsgraph() decorating TestCase.test_method started at {path}:{method}. {advice}",
-        ],
-        consecutive=False,
+            f"active, {first} started at {path}:{line}. {advice}",
+        ]
     )
 
 

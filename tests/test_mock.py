@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import types
 import unittest
 
 import pytest
@@ -106,6 +107,31 @@ def test_the_decorator_wraps_coroutines() -> None:
         return str(make_client().get_upload_status(uploadId="u")["uploadStatus"])
 
     assert asyncio.run(poll()) == "FAILED"
+
+
+class _Poller:
+    def __init__(self, upload_id: str) -> None:
+        self.upload_id = upload_id
+
+    def poll(self) -> str:
+        active_stub().add_upload(self.upload_id, ["SUCCEEDED"])
+        return str(make_client().get_upload_status(uploadId=self.upload_id)["uploadStatus"])
+
+
+def test_a_bound_method_can_be_decorated_and_runs_with_a_stub_of_its_own() -> None:
+    poll = mock_thingsgraph()(_Poller("u").poll)
+
+    assert (poll(), poll()) == ("SUCCEEDED", "SUCCEEDED")  # a fresh stub each call: "u" is scripted twice
+    assert active() is None
+
+
+def test_a_bound_method_without_code_of_its_own_can_be_decorated() -> None:
+    # A method bound to a callable with no Python code (here a builtin) has no definition to name.
+    method = types.MethodType(len, "four")
+    decorated = mock_thingsgraph()(method)
+
+    assert decorated() == 4
+    assert active() is None
 
 
 def test_active_stub_outside_a_stub_says_how_to_start_one() -> None:

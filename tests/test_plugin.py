@@ -217,14 +217,13 @@ def test_ini_keys_set_the_defaults_and_markers_override_them(pytester: pytest.Py
 
 UNSTUBBED_CALL = """
 def test_unstubbed():
+    import io
     from botocore.awsrequest import AWSResponse
+    from urllib3.response import HTTPResponse
 
-    class Raw:
-        def stream(self, **kw):
-            yield b'{"uploadId": "u", "uploadStatus": "SUCCEEDED", "createdDate": 0}'
-
+    body = io.BytesIO(b'{"uploadId": "u", "uploadStatus": "SUCCEEDED", "createdDate": 0}')
     c = client()
-    c.meta.events.register("before-send.iotthingsgraph", lambda request, **kw: AWSResponse(request.url, 200, {}, Raw()))
+    c.meta.events.register("before-send.iotthingsgraph", lambda request, **kw: AWSResponse(request.url, 200, {}, HTTPResponse(body=body, preload_content=False)))
     assert c.get_upload_status(uploadId="u")["uploadStatus"] == "SUCCEEDED"
 """
 
@@ -323,11 +322,11 @@ def test_the_stub_is_deactivated_whatever_the_test_did(pytester: pytest.Pytester
             assert len(seen) == 1
 
         def _response(request):
+            import io
             from botocore.awsrequest import AWSResponse
-            class Raw:
-                def stream(self, **kw):
-                    yield b'{"uploadId": "u", "uploadStatus": "IN_PROGRESS", "createdDate": 0}'
-            return AWSResponse(request.url, 200, {}, Raw())
+            from urllib3.response import HTTPResponse
+            body = io.BytesIO(b'{"uploadId": "u", "uploadStatus": "IN_PROGRESS", "createdDate": 0}')
+            return AWSResponse(request.url, 200, {}, HTTPResponse(body=body, preload_content=False))
         """,
     )
 

@@ -10,6 +10,9 @@ from pathlib import Path
 import pytest
 from helpers import mypy_cache
 
+from pytest_thingsgraph._options import OPTION_HELP
+from pytest_thingsgraph.plugin import BLOCK_UNSTUBBED_HELP
+
 README = Path(__file__).resolve().parent.parent / "README.md"
 BLOCKS = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
 AIO_INSTALLED = importlib.util.find_spec("aiobotocore") is not None
@@ -36,6 +39,22 @@ def test_readme_tests_pass(pytester: pytest.Pytester, block: str) -> None:
 @pytest.mark.parametrize("block", SCRIPT_BLOCKS, ids=[f"script-block-{n}" for n in range(len(SCRIPT_BLOCKS))])
 def test_readme_scripts_run(block: str) -> None:
     exec(compile(block, str(README), "exec"), {"__name__": "readme_example"})
+
+
+def test_the_options_table_says_what_the_option_help_says() -> None:
+    """Each row of the README's options table: the option, its default and its help, as ``OPTION_HELP`` (and the
+    guard's ini help) words them, in that order."""
+    text = README.read_text().split("\n## Options and teardown\n", 1)[1]
+    table = text.split("\n| option (marker keyword", 1)[1].split("\n\n", 1)[0].splitlines()[2:]
+    rows = [tuple(cell.strip().replace("`", "") for cell in row.strip("|").split("|")) for row in table]
+    helps = {**OPTION_HELP, "thingsgraph_block_unstubbed (ini only)": BLOCK_UNSTUBBED_HELP}
+    expected = []
+    for name, help_text in helps.items():
+        described = re.fullmatch(r"(.+) \(default (true|false)\)", help_text)
+        assert described, f"{name}: {help_text!r} does not end with its default"
+        expected.append((name, described.group(2), described.group(1)))
+
+    assert rows == expected
 
 
 def test_the_ci_command_is_the_readme_command() -> None:

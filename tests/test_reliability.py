@@ -1,14 +1,21 @@
-"""Reliability: nothing leaks out of a test, threads are served exactly once, teardown always runs."""
+"""Reliability: nothing leaks out of a test, teardown always runs, and threads racing for scripts are served each
+item exactly once and in order (also under a 1 µs switch interval).
+
+The threaded tests are the ones that must fail when the stub's lock is removed
+(checked by hand with ``self._lock`` in ``_stub.py`` replaced by a no-op
+context manager: items are then served twice or skipped).
+"""
 
 from __future__ import annotations
 
+import sys
 import threading
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 import pytest
 from helpers import make_client
 
-from pytest_thingsgraph import ThingsGraphStub
+from pytest_thingsgraph import ThingsGraphStub, mock_thingsgraph
 
 LEAK_CHECK = """
 import os, sys
@@ -122,3 +129,51 @@ def test_16_threads_x_200_polls_over_8_uploads_serve_each_item_once_in_order(thi
         served = [c.response["namespaceVersion"] for c in calls if c.upload_id == f"upload-{number}"]
         assert served == [*range(per_upload - 1), -1], f"upload-{number} was not served in script order"
         assert sorted(seen[f"upload-{number}"]) == sorted(served)
+
+
+THREADS = 24
+POLLS = 60
+UPLOADS = 2
+
+
+def test_threads_racing_for_each_item_under_a_tiny_switch_interval_get_it_once_in_order() -> None:
+    per_upload = THREADS * POLLS // UPLOADS
+    clients = [make_client() for _ in range(THREADS)]
+    received: list[tuple[str, int]] = []
+    errors: list[BaseException] = []
+    start = threading.Barrier(THREADS)
+
+    def poll(number: int) -> None:
+        client = clients[number]
+        try:
+            start.wait()
+            for step in range(POLLS):
+                upload_id = f"upload-{(number + step) % UPLOADS}"
+                received.append((upload_id, client.get_upload_status(uploadId=upload_id)["namespaceVersion"]))
+        except BaseException as error:  # pragma: no cover - reported by the assertion below
+            errors.append(error)
+
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as the interpreter can
+    try:
+        with mock_thingsgraph() as stub:
+            for number in range(UPLOADS):
+                script = [{"uploadStatus": "IN_PROGRESS", "namespaceVersion": v} for v in range(per_upload - 1)]
+                stub.add_upload(f"upload-{number}", [*script, {"uploadStatus": "SUCCEEDED", "namespaceVersion": -1}])
+            threads = [threading.Thread(target=poll, args=(number,)) for number in range(THREADS)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+    finally:
+        sys.setswitchinterval(previous)
+
+    assert errors == []
+    assert sys.getswitchinterval() == previous
+    script_order = [*range(per_upload - 1), -1]
+    for number in range(UPLOADS):
+        upload_id = f"upload-{number}"
+        served = [call.response["namespaceVersion"] for call in stub.calls if call.upload_id == upload_id]
+        assert served == script_order, f"{upload_id}: not every item served exactly once, in order"
+        got = Counter(version for polled, version in received if polled == upload_id)
+        assert got == Counter(script_order), f"{upload_id}: the clients did not get each item exactly once"

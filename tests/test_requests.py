@@ -7,14 +7,16 @@ import json
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import requests
 import responses
-from requests.adapters import HTTPAdapter
+from requests.adapters import BaseAdapter, HTTPAdapter
 from requests.exceptions import RetryError
+from requests.models import PreparedRequest, Response
 from requests_aws4auth import AWS4Auth
 from urllib3.util.retry import Retry
 
@@ -27,14 +29,25 @@ HEADERS = {
 }
 
 
+BODY = json.dumps({"uploadId": "u"})
+
+
 def signer(region: str = "eu-west-1") -> AWS4Auth:
     """requests-aws4auth signing for Things Graph in ``region``, with example credentials."""
     return AWS4Auth("AKIDEXAMPLE", "example-secret", region, "iotthingsgraph")
 
 
-def poll(upload_id: str, *, url: str = ENDPOINT, region: str = "eu-west-1", **overrides: Any) -> requests.Response:
-    """A GetUploadStatus call made with requests, signed by requests-aws4auth, as some callers do."""
-    return requests.post(
+def poll(
+    upload_id: str,
+    *,
+    url: str = ENDPOINT,
+    region: str = "eu-west-1",
+    session: requests.Session | None = None,
+    **overrides: Any,
+) -> requests.Response:
+    """A GetUploadStatus call made with requests (on ``session``, if given), signed by requests-aws4auth."""
+    send = session.post if session is not None else requests.post
+    return send(
         url, data=json.dumps({"uploadId": upload_id}), headers={**HEADERS, **overrides}, auth=signer(region), timeout=5
     )
 
@@ -165,9 +178,31 @@ def test_every_host_form_is_answered(
     assert no_sockets == []
 
 
+def test_a_requests_call_to_a_china_endpoint_is_answered(thingsgraph_stub: ThingsGraphStub) -> None:
+    thingsgraph_stub.add_upload("u", ["SUCCEEDED"], region="cn-north-1")
+    auth = AWS4Auth("AKIDEXAMPLE", "example-secret", "cn-north-1", "iotthingsgraph")
+
+    response = requests.post(
+        "https://iotthingsgraph.cn-north-1.amazonaws.com.cn/",
+        data=json.dumps({"uploadId": "u"}),
+        headers={
+            "X-Amz-Target": "IotThingsGraphFrontEndService.GetUploadStatus",
+            "Content-Type": "application/x-amz-json-1.1",
+        },
+        auth=auth,
+        timeout=5,
+    )
+
+    assert response.status_code == 200
+    assert response.json()["uploadStatus"] == "SUCCEEDED"
+    (call,) = thingsgraph_stub.calls
+    assert (call.region, call.upload_id, call.status_code) == ("cn-north-1", "u", 200)
+
+
 def _retrying_session(**retry: Any) -> requests.Session:
     session = requests.Session()
-    session.mount("https://", HTTPAdapter(max_retries=Retry(allowed_methods=None, status_forcelist=[500], **retry)))
+    options: dict[str, Any] = {"allowed_methods": None, "status_forcelist": [500], **retry}
+    session.mount("https://", HTTPAdapter(max_retries=Retry(**options)))
     return session
 
 
@@ -207,6 +242,66 @@ def test_retries_run_out_as_urllib3_says(thingsgraph_stub: ThingsGraphStub) -> N
     assert [c.status_code for c in thingsgraph_stub.calls] == [500, 500, 500, 200]
 
 
+def test_retries_that_run_out_raise_a_retry_error_naming_the_url_the_cause_and_the_request(
+    thingsgraph_stub: ThingsGraphStub,
+) -> None:
+    thingsgraph_stub.add_upload("u", [ServiceError("InternalFailureException")] * 2 + ["SUCCEEDED"])
+    session = _retrying_session(total=None, status=1, status_forcelist=[500], allowed_methods=["POST"])
+
+    with pytest.raises(RetryError) as raised:
+        poll("u", session=session)
+
+    message = str(raised.value)
+    assert f"Max retries exceeded with url: {ENDPOINT} " in message
+    assert "(Caused by ResponseError('too many 500 error responses'))" in message
+    request = raised.value.request
+    assert isinstance(request, PreparedRequest)
+    assert (request.method, request.url) == ("POST", ENDPOINT)
+    assert [call.status_code for call in thingsgraph_stub.calls] == [500, 500]
+    assert poll("u").json()["uploadStatus"] == "SUCCEEDED"
+
+
+def test_a_retry_allowing_post_only_retries_the_post(thingsgraph_stub: ThingsGraphStub) -> None:
+    thingsgraph_stub.add_upload("u", [ServiceError("InternalFailureException"), "SUCCEEDED"])
+    thingsgraph_stub.add_upload("v", [ServiceError("InternalFailureException"), "SUCCEEDED"])
+    posting = _retrying_session(total=2, status_forcelist=[500], allowed_methods=["POST"])
+    getting = _retrying_session(total=2, status_forcelist=[500], allowed_methods=["GET"])
+
+    assert poll("u", session=posting).json()["uploadStatus"] == "SUCCEEDED"
+    refused = poll("v", session=getting)
+
+    assert refused.status_code == 500
+    assert poll("v", session=getting).json()["uploadStatus"] == "SUCCEEDED"
+    assert [call.status_code for call in thingsgraph_stub.calls] == [500, 200, 500, 200]
+
+
+def test_a_503_without_retry_after_is_not_retried_unless_listed(thingsgraph_stub: ThingsGraphStub) -> None:
+    unavailable = ServiceError("ServiceUnavailableException", status_code=503)
+    thingsgraph_stub.add_upload("u", [unavailable, "SUCCEEDED"])
+    session = _retrying_session(total=3, status_forcelist=None)
+
+    first = poll("u", session=session)
+
+    assert (first.status_code, first.json()["__type"]) == (503, "ServiceUnavailableException")
+    assert "Retry-After" not in first.headers
+    assert poll("u", session=session).json()["uploadStatus"] == "SUCCEEDED"
+
+
+def test_without_instant_retries_requests_waits_urllib3s_backoff_but_no_zero_delay(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    slept: list[object] = []
+    monkeypatch.setattr(time, "sleep", slept.append)
+    session = _retrying_session(total=3, status_forcelist=[500], allowed_methods=None, backoff_factor=0.25)
+
+    with mock_thingsgraph(instant_retries=False) as stub:
+        stub.add_upload("u", [ServiceError("InternalFailureException")] * 2 + ["SUCCEEDED"])
+        assert poll("u", session=session).json()["uploadStatus"] == "SUCCEEDED"
+
+    assert slept == [0.5]  # urllib3: no wait before the first retry, then 0.25 * 2
+    assert stub.retry_delays == []
+
+
 def test_a_mock_started_before_the_stub_keeps_its_urls(local_server: str) -> None:
     with responses.RequestsMock() as own:
         own.add(responses.GET, "https://api.example.invalid/items", json=["one"])
@@ -239,6 +334,68 @@ def test_with_no_stub_active_and_no_guard_things_graph_calls_go_where_they_went(
         own.add(responses.POST, ENDPOINT, json={"answered_by": "the test's own mock"})
 
         assert poll("u").json() == {"answered_by": "the test's own mock"}
+
+
+class _PlainAdapter(BaseAdapter):
+    """A transport adapter of the caller's own, without urllib3's ``max_retries``."""
+
+    def send(self, request: PreparedRequest, *args: Any, **kwargs: Any) -> Response:
+        raise AssertionError(f"sent to the network: {request.url}")  # pragma: no cover
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_session_whose_adapter_has_no_max_retries_is_answered(thingsgraph_stub: ThingsGraphStub) -> None:
+    thingsgraph_stub.add_upload("u", ["SUCCEEDED"])
+    session = requests.Session()
+    session.mount("https://", _PlainAdapter())
+
+    assert poll("u", session=session).json()["uploadStatus"] == "SUCCEEDED"
+
+
+class _RecordingAdapter(BaseAdapter):
+    """The session's own adapter for the endpoint: records what it was asked to send."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sent: list[tuple[str | None, dict[str, Any]]] = []
+
+    def send(self, request: PreparedRequest, *args: Any, **kwargs: Any) -> Response:
+        self.sent.append((request.url, kwargs))
+        response = Response()
+        response.status_code = 204
+        response.request = request
+        return response
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.mark.usefixtures("unguarded")
+def test_with_no_stub_and_no_guard_the_sessions_adapter_gets_every_keyword_requests_gave() -> None:
+    own = _RecordingAdapter()
+    session = requests.Session()
+    session.trust_env = False
+    session.mount(ENDPOINT, own)
+    proxies = {"https": "http://proxy.example.invalid:3128"}
+
+    with mock_thingsgraph() as stub:  # the adapter is in place while a stub runs; the call comes after it
+        pass
+    session.post(ENDPOINT, data=BODY, headers=HEADERS, timeout=7, verify=False, cert="/c.pem", proxies=proxies,
+                 stream=True)  # fmt: skip
+
+    assert own.sent == [
+        (ENDPOINT, {"stream": True, "timeout": 7, "verify": False, "cert": "/c.pem", "proxies": proxies})
+    ]
+    assert stub.calls == []
+
+
+def test_a_url_no_host_can_be_read_from_keeps_the_sessions_adapter(thingsgraph_stub: ThingsGraphStub) -> None:
+    session = requests.Session()
+
+    assert session.get_adapter("http://[iotthingsgraph.us-east-1.amazonaws.com/") is session.adapters["http://"]
+    assert session.get_adapter(ENDPOINT) is not session.adapters["https://"]  # the stub's, for a Things Graph host
 
 
 LAZY = """

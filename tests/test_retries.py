@@ -1,4 +1,5 @@
-"""instant_retries: botocore's backoff before retrying a stubbed call is recorded, not slept."""
+"""instant_retries: the backoff botocore and aiobotocore ask for before retrying a stubbed call is recorded, not
+waited (the waits are observed where they would happen: ``time.sleep``, ``asyncio.sleep``, ``asyncio.wait_for``)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 import boto3
 import pytest
 from botocore.awsrequest import AWSResponse
-from helpers import make_client
+from helpers import AskedDelays, AsyncWaits, aio_client, botocore_response, make_client
 
 from pytest_thingsgraph import ServiceError, ThingsGraphStub, mock_thingsgraph
 
@@ -76,16 +77,8 @@ class _FlakyNetwork:
     def __call__(self, request: Any, **_: Any) -> AWSResponse:
         self.attempts += 1
         if self.attempts < 3:
-            return AWSResponse(request.url, 500, {}, _Raw(b'{"__type": "InternalServerError", "message": "x"}'))
-        return AWSResponse(request.url, 200, {}, _Raw(b'{"Parameter": {"Name": "p", "Value": "v", "Type": "String"}}'))
-
-
-class _Raw:
-    def __init__(self, body: bytes) -> None:
-        self._body = body
-
-    def stream(self, **_: Any) -> Any:
-        yield self._body
+            return botocore_response(request.url, 500, b'{"__type": "InternalServerError", "message": "x"}')
+        return botocore_response(request.url, 200, b'{"Parameter": {"Name": "p", "Value": "v", "Type": "String"}}')
 
 
 def test_other_services_still_sleep_between_retries(monkeypatch: pytest.MonkeyPatch, sleeps: list[float]) -> None:
@@ -110,3 +103,44 @@ def test_reset_forgets_the_delays(thingsgraph_stub: ThingsGraphStub) -> None:
     thingsgraph_stub.reset()
 
     assert thingsgraph_stub.retry_delays == []
+
+
+# aiobotocore (skipped without the aio extra)
+
+
+THROTTLES = [ServiceError("ThrottlingException", "Rate exceeded")] * 2
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("mode", ["standard", "adaptive"])
+async def test_aiobotocore_retry_waits_of_stubbed_calls_are_recorded_not_waited(
+    mode: str, async_waits: AsyncWaits, asked_delays: AskedDelays, no_sockets: list[Any]
+) -> None:
+    with mock_thingsgraph() as stub:
+        stub.add_upload("u", [*THROTTLES, "SUCCEEDED"])
+        async with aio_client(mode, 4) as client:
+            response = await client.get_upload_status(uploadId="u")
+
+    assert response["ResponseMetadata"]["RetryAttempts"] == 2
+    assert len(asked_delays()) == 2
+    assert stub.retry_delays == asked_delays()
+    assert async_waits.sleeps == []
+    assert async_waits.timed_waits == []  # in adaptive mode, the throttled token bucket held nothing back
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("mode", ["standard", "adaptive"])
+async def test_aiobotocore_without_instant_retries_waits_what_it_asked(
+    mode: str, async_waits: AsyncWaits, asked_delays: AskedDelays, no_sockets: list[Any]
+) -> None:
+    with mock_thingsgraph(instant_retries=False) as stub:
+        stub.add_upload("u", [*THROTTLES, "SUCCEEDED"])
+        async with aio_client(mode, 4) as client:
+            response = await client.get_upload_status(uploadId="u")
+
+    assert response["uploadStatus"] == "SUCCEEDED"
+    assert len(asked_delays()) == 2
+    assert async_waits.sleeps == asked_delays()
+    assert stub.retry_delays == []
+    if mode == "adaptive":
+        assert async_waits.timed_waits != []  # the token bucket waited for capacity

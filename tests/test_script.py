@@ -11,7 +11,8 @@ from helpers import make_client
 
 from pytest_thingsgraph import ServiceError, StubError, ThingsGraphStub, UsageError, mock_thingsgraph
 
-CREATED = dt.datetime(2023, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc)
+UTC = dt.timezone.utc
+CREATED = dt.datetime(2023, 1, 2, 3, 4, 5, tzinfo=UTC)
 
 
 def poll(client: Any, upload_id: str, times: int) -> list[str]:
@@ -122,6 +123,25 @@ def test_failure_reason_fills_failed_responses_only(thingsgraph_stub: ThingsGrap
     assert second["failureReason"] == ["bad"]
 
 
+def test_a_failure_reason_given_as_a_tuple_in_a_dict_item_is_answered_as_a_list(
+    thingsgraph_stub: ThingsGraphStub,
+) -> None:
+    thingsgraph_stub.add_upload("u", [{"uploadStatus": "FAILED", "failureReason": ("a", "b")}])
+
+    assert make_client().get_upload_status(uploadId="u")["failureReason"] == ["a", "b"]
+
+
+def test_a_failure_reason_keyword_given_as_a_tuple_fills_failed_answers_as_a_list(
+    thingsgraph_stub: ThingsGraphStub,
+) -> None:
+    thingsgraph_stub.add_upload("u", ["IN_PROGRESS", "FAILED"], failure_reason=("a", "b"))
+    client = make_client()
+
+    answers = [client.get_upload_status(uploadId="u") for _ in range(2)]
+
+    assert [answered.get("failureReason") for answered in answers] == [None, ["a", "b"]]
+
+
 @pytest.mark.parametrize("failure_reason", [None, ["Line 1: bad"]])
 def test_a_bare_status_answers_what_the_same_status_as_a_dict_answers(
     thingsgraph_stub: ThingsGraphStub, failure_reason: list[str] | None
@@ -186,6 +206,36 @@ def test_reset_forgets_scripts_calls_and_problems(thingsgraph_stub: ThingsGraphS
     assert thingsgraph_stub.failures() == []
     thingsgraph_stub.add_upload("u", ["SUCCEEDED"])
     assert poll(client, "u", 1) == ["SUCCEEDED"]
+
+
+def test_after_reset_requests_are_numbered_from_1_again() -> None:
+    patcher = mock_thingsgraph()
+    stub = patcher.start()
+    try:
+        client = make_client()
+        stub.add_upload("u", ["SUCCEEDED"])
+        client.get_upload_status(uploadId="u")
+        with pytest.raises(StubError, match=r"GetFlowTemplate \(request 2\)"):
+            client.get_flow_template(id="urn:tdm:aws/examples:Workflow:Lamp")
+
+        stub.reset()
+        assert (stub.calls, stub.failures()) == ([], [])
+        stub.add_upload("u", ["SUCCEEDED"])  # its script is forgotten too
+        with pytest.raises(StubError) as caught:
+            client.get_flow_template(id="urn:tdm:aws/examples:Workflow:Lamp")
+        client.get_upload_status(uploadId="u")
+    finally:
+        patcher.stop(check=False)
+
+    unstubbed = (
+        "Things Graph operation GetFlowTemplate (request 1) is not stubbed: pytest-thingsgraph answers "
+        "GetUploadStatus and UploadEntityDefinitions only. Keep the code under test from calling GetFlowTemplate "
+        "in this test, or run it without the stub."
+    )
+    assert str(caught.value) == unstubbed
+    assert stub.failures() == [
+        f"The stub raised StubError during the test (the code under test may have caught it):\n- {unstubbed}"
+    ]
 
 
 def test_script_may_be_any_iterable(thingsgraph_stub: ThingsGraphStub) -> None:
@@ -279,6 +329,26 @@ def test_add_upload_refuses_what_the_service_would_never_send(arguments: dict[st
     assert str(caught.value) == message
 
 
+def test_a_dict_item_with_a_non_string_key_is_named() -> None:
+    with pytest.raises(UsageError) as caught:
+        ThingsGraphStub().add_upload("u", [{("uploadStatus",): "SUCCEEDED"}])
+
+    assert str(caught.value) == (
+        "add_upload('u'): script item 0 has the non-string key ('uploadStatus',): use camelCase member names."
+    )
+
+
+@pytest.mark.parametrize(("region", "shown"), [(1, "1"), (["us-east-1"], "['us-east-1']"), ("", "''")])
+def test_a_region_that_is_not_a_region_name_is_refused(region: object, shown: str) -> None:
+    with mock_thingsgraph() as stub, pytest.raises(UsageError) as caught:
+        stub.add_upload("u", ["SUCCEEDED"], region=region)  # type: ignore[arg-type]
+
+    assert str(caught.value) == (
+        f"add_upload('u'): region={shown} is not a region name: pass one such as 'us-east-1', "
+        "or None to answer in every region."
+    )
+
+
 @pytest.mark.parametrize(
     ("upload_id", "message"),
     [
@@ -302,6 +372,61 @@ def test_add_upload_refuses_upload_ids_outside_the_documented_shape(upload_id: A
     assert str(caught.value) == message
 
 
+# createdDate: from 1970-01-01T00:00:00Z to the last microsecond of 2199
+
+
+LAST_MICROSECOND = dt.datetime(2199, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=UTC)
+OUT_OF_RANGE = "is outside 1970-2199: botocore reads createdDate as float epoch seconds; pass a date in that range."
+
+
+@pytest.mark.parametrize("created", [EPOCH, LAST_MICROSECOND], ids=["1970-01-01", "2199-12-31T23:59:59.999999"])
+def test_created_dates_at_both_ends_of_the_range_are_answered(thingsgraph_stub: ThingsGraphStub, created: Any) -> None:
+    thingsgraph_stub.add_upload("keyword", ["SUCCEEDED"], created_date=created)
+    thingsgraph_stub.add_upload("item", [{"uploadStatus": "SUCCEEDED", "createdDate": created}])
+    client = make_client()
+
+    assert client.get_upload_status(uploadId="keyword")["createdDate"] == created
+    assert client.get_upload_status(uploadId="item")["createdDate"] == created
+
+
+@pytest.mark.parametrize(
+    "created",
+    [dt.datetime(2200, 1, 1, tzinfo=UTC), EPOCH - dt.timedelta(microseconds=1)],
+    ids=["2200-01-01", "1969-12-31T23:59:59.999999"],
+)
+def test_created_dates_just_outside_the_range_are_refused(created: dt.datetime) -> None:
+    with mock_thingsgraph() as stub:
+        with pytest.raises(UsageError) as keyword:
+            stub.add_upload("u", ["SUCCEEDED"], created_date=created)
+        with pytest.raises(UsageError) as item:
+            stub.add_upload("u", [{"uploadStatus": "SUCCEEDED", "createdDate": created}])
+
+    assert str(keyword.value) == f"add_upload('u'): created_date={created!r} {OUT_OF_RANGE}"
+    assert str(item.value) == f"add_upload('u'): script item 0: createdDate={created!r} {OUT_OF_RANGE}"
+
+
+def _floor_to_millisecond(moment: dt.datetime) -> dt.datetime:
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
+def test_the_default_created_date_is_now_rounded_down_to_the_millisecond(thingsgraph_stub: ThingsGraphStub) -> None:
+    client = make_client()
+    for number in range(20):
+        before = dt.datetime.now(UTC)
+        thingsgraph_stub.add_upload(f"u{number}", ["SUCCEEDED"])
+        after = dt.datetime.now(UTC)
+
+        created = client.get_upload_status(uploadId=f"u{number}")["createdDate"]
+
+        assert created.microsecond % 1000 == 0
+        # created is floor(now) for a now between before and after: never above after's millisecond
+        assert _floor_to_millisecond(before) <= created <= _floor_to_millisecond(after)
+
+
+# An upload is scripted once
+
+
 def test_an_upload_is_scripted_once(thingsgraph_stub: ThingsGraphStub) -> None:
     thingsgraph_stub.add_upload("u", ["SUCCEEDED"])
 
@@ -312,6 +437,9 @@ def test_an_upload_is_scripted_once(thingsgraph_stub: ThingsGraphStub) -> None:
         "add_upload('u'): the upload already has a script: put every answer in one script, or call reset() first."
     )
     make_client().get_upload_status(uploadId="u")
+
+
+# ServiceError: what it refuses, its status from 400 to 599, a value
 
 
 @pytest.mark.parametrize(
@@ -348,6 +476,32 @@ def test_service_error_status_must_be_an_error_status() -> None:
     )
 
 
+@pytest.mark.parametrize("status", [400, 599])
+def test_service_error_takes_the_first_and_last_error_status(status: int) -> None:
+    assert ServiceError("Custom", status_code=status).status_code == status
+
+
+@pytest.mark.parametrize("status", [399, 600, "500", 500.0, True], ids=repr)
+def test_service_error_refuses_statuses_outside_400_to_599_and_non_integers(status: Any) -> None:
+    with pytest.raises(UsageError) as caught:
+        ServiceError("Custom", status_code=status)
+
+    assert str(caught.value) == (
+        f"ServiceError('Custom') status_code {status!r} is not an error status: pass an int from 400 to 599."
+    )
+
+
+def test_a_599_error_reaches_the_client_with_its_status(thingsgraph_stub: ThingsGraphStub) -> None:
+    thingsgraph_stub.add_upload("u", [ServiceError("Custom", "odd", status_code=599)])
+    client = make_client()
+
+    with pytest.raises(client.exceptions.ClientError) as caught:
+        client.get_upload_status(uploadId="u")
+
+    assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 599
+    assert caught.value.response["Error"] == {"Code": "Custom", "Message": "odd"}
+
+
 def test_service_error_is_a_value() -> None:
     error = ServiceError("ThrottlingException", "Rate exceeded")
 
@@ -357,3 +511,20 @@ def test_service_error_is_a_value() -> None:
     assert repr(ServiceError("Gone", status_code=410)) == "ServiceError('Gone', status_code=410)"
     with pytest.raises(AttributeError):
         error.code = "Other"  # type: ignore[misc]
+
+
+def test_service_errors_are_equal_hashable_values() -> None:
+    error = ServiceError("ThrottlingException", "Rate exceeded")
+    same = ServiceError("ThrottlingException", "Rate exceeded", status_code=400)
+    others = [
+        ServiceError("InternalFailureException", "Rate exceeded"),
+        ServiceError("ThrottlingException", "Slow down"),
+        ServiceError("ThrottlingException", "Rate exceeded", status_code=429),
+    ]
+
+    assert error == same
+    assert hash(error) == hash(same)
+    for other in others:
+        assert error != other
+    assert {error, same, *others} == {error, *others}
+    assert len({error, same, *others}) == 4

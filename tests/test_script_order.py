@@ -67,6 +67,22 @@ def test_the_same_orders_are_refused_by_on_upload_entity_definitions(
     assert thingsgraph_stub.failures() == []  # nothing was queued
 
 
+@pytest.mark.parametrize(("length", "shown"), [(80, None), (81, 79)], ids=["80-whole", "81-shortened"])
+def test_an_item_label_is_shortened_past_80_characters(length: int, shown: int | None) -> None:
+    item = {"uploadStatus": "FAILED", "failureReason": ["x" * (length - 49)]}
+    text = repr(item)
+    assert len(text) == length
+
+    with pytest.raises(UsageError) as caught:
+        ThingsGraphStub().add_upload("u", ["SUCCEEDED", item])
+
+    label = text if shown is None else text[:shown] + "…"
+    assert str(caught.value) == (
+        f"add_upload('u'): script item 1 {label} comes after the upload ended SUCCEEDED: an upload that reached "
+        "SUCCEEDED stays SUCCEEDED. End the script there, or give the upload a second script under another upload ID."
+    )
+
+
 ACCEPTED: list[list[ScriptItem]] = [
     ["SUCCEEDED", ServiceError("ThrottlingException"), "SUCCEEDED"],
     ["IN_PROGRESS", "IN_PROGRESS", "FAILED", "FAILED"],
@@ -151,6 +167,17 @@ def test_what_boto3_returned_is_scripted_as_it_is(returned: dict[str, Any]) -> N
     assert again["ResponseMetadata"]["RequestId"] != returned["ResponseMetadata"]["RequestId"]
     (call,) = stub.calls
     assert "ResponseMetadata" not in call.response  # not a member of the service's answer
+
+
+def test_members_after_boto3s_response_metadata_are_kept(thingsgraph_stub: ThingsGraphStub) -> None:
+    thingsgraph_stub.add_upload(
+        "u", [{"ResponseMetadata": {"HTTPStatusCode": 200}, "uploadStatus": "FAILED", "namespaceName": "n"}]
+    )
+
+    response = make_client().get_upload_status(uploadId="u")
+
+    assert (response["uploadStatus"], response["namespaceName"]) == ("FAILED", "n")
+    assert "ResponseMetadata" not in thingsgraph_stub.calls[0].response
 
 
 def test_a_pasted_response_with_another_time_zone_answers_the_same_instant(returned: dict[str, Any]) -> None:

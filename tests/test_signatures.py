@@ -1,4 +1,5 @@
-"""Signature checks: requests signed by real signers pass, each malformed part is refused in AWS's words."""
+"""Signature checks: requests signed by real signers pass, each malformed part is refused in AWS's words, exactly at
+each limit; and the region a call is recorded with (its credential scope, else the host of every URL form)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import calendar
 import json
 import time
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import boto3
 import pytest
@@ -16,6 +18,7 @@ from botocore.credentials import Credentials
 from requests_aws4auth import AWS4Auth
 
 from pytest_thingsgraph import mock_thingsgraph
+from pytest_thingsgraph._endpoints import things_graph_region
 from pytest_thingsgraph._sigv4 import check_signature, scope_region
 from pytest_thingsgraph._wire import Rejection
 
@@ -99,6 +102,25 @@ def query_date(url: str) -> str:
     return url.split("X-Amz-Date=", 1)[1][:16]
 
 
+def presigned_and_time(expires: int = 3600) -> tuple[str, int]:
+    """A URL presigned by botocore's SigV4QueryAuth, and its signing time in epoch seconds."""
+    url = presigned(expires=expires)
+    return url, epoch(query_date(url))
+
+
+def with_query(url: str, **changes: str | None) -> str:
+    """``url`` with query parameters replaced (``None`` drops one)."""
+    parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query, keep_blank_values=True))
+    for name, value in changes.items():
+        name = name.replace("_", "-")
+        if value is None:
+            query.pop(name)
+        else:
+            query[name] = value
+    return parts._replace(query=urlencode(query)).geturl()
+
+
 def check(headers: dict[str, str], url: str = URL, *, after: int = 0) -> Rejection | None:
     """Check as the service would ``after`` seconds from the signing time."""
     date = headers.get("x-amz-date") or "20240101T000000Z"
@@ -148,6 +170,13 @@ def test_a_presigned_url_passes() -> None:
     assert scope_region({}, url) == "us-east-1"
 
 
+@pytest.mark.parametrize("tail", ["&note=why?", "#part", "#a#b"])
+def test_a_question_mark_in_a_query_value_or_a_fragment_leaves_a_presigned_url_valid(tail: str) -> None:
+    url, signed_at = presigned_and_time(3600)
+
+    assert check_signature(url + tail, {}, signed_at) is None
+
+
 # --- missing authentication ----------------------------------------------------------------
 
 
@@ -188,6 +217,17 @@ def test_a_header_and_a_presigned_query_together_are_refused() -> None:
         "InvalidSignatureException",
         "Found both 'X-Amz-Algorithm' as a query-string param and 'Authorization' as HTTP header.",
         403,
+    )
+
+
+def test_a_blank_x_amz_algorithm_in_the_query_beside_an_authorization_header_is_refused() -> None:
+    headers = botocore_signed()
+
+    rejection = check_signature(URL + "?X-Amz-Algorithm=", headers, epoch(headers["x-amz-date"]))
+
+    assert rejection is not None
+    assert (
+        rejection.message == "Found both 'X-Amz-Algorithm' as a query-string param and 'Authorization' as HTTP header."
     )
 
 
@@ -241,6 +281,21 @@ def test_another_sigv4_algorithm_is_unsupported() -> None:
         "Unsupported AWS 'algorithm': 'AWS4-HMAC-SHA512' (only AWS4-HMAC-SHA256 for now). ",
         400,
     )
+
+
+@pytest.mark.parametrize(
+    ("length", "shown"),
+    [(39, None), (40, None), (41, "AWS4-" + "X" * 34 + "…"), (42, "AWS4-" + "X" * 34 + "…")],
+)
+def test_an_unsupported_algorithm_is_named_whole_up_to_40_characters(length: int, shown: str | None) -> None:
+    headers = botocore_signed()
+    algorithm = "AWS4-" + "X" * (length - 5)
+    headers["authorization"] = headers["authorization"].replace("AWS4-HMAC-SHA256", algorithm)
+
+    rejection = check_signature(URL, headers, epoch(headers["x-amz-date"]))
+
+    assert rejection is not None
+    assert rejection.message == f"Unsupported AWS 'algorithm': '{shown or algorithm}' (only AWS4-HMAC-SHA256 for now). "
 
 
 @pytest.mark.parametrize(
@@ -391,6 +446,28 @@ def test_a_scope_for_another_region_than_the_hosts_is_refused(url: str) -> None:
     assert rejection == Rejection("InvalidSignatureException", "Credential should be scoped to a valid region. ", 403)
 
 
+HOST_FORMS = [
+    "https://iotthingsgraph.eu-west-1.amazonaws.com/",
+    "https://iotthingsgraph.eu-west-1.amazonaws.com",
+    "https://iotthingsgraph.eu-west-1.amazonaws.com:443/",
+    "https://IOTTHINGSGRAPH.EU-WEST-1.AMAZONAWS.COM/",
+    "https://AKIDX:secret@iotthingsgraph.eu-west-1.amazonaws.com/",
+    "https://iotthingsgraph.eu-west-1.amazonaws.com/a/b",
+    "https://iotthingsgraph.eu-west-1.amazonaws.com?next=https://example.com/",
+    "https://iotthingsgraph.eu-west-1.amazonaws.com#part",
+]
+
+
+@pytest.mark.parametrize("url", HOST_FORMS)
+def test_a_signature_scoped_to_another_region_than_the_hosts_is_refused_in_every_url_form(url: str) -> None:
+    headers = botocore_signed()  # scoped to us-east-1
+
+    rejection = check_signature(url, headers, epoch(headers["x-amz-date"]))
+
+    assert rejection is not None
+    assert rejection.message == "Credential should be scoped to a valid region. "
+
+
 @pytest.mark.parametrize("url", [LOOPBACK, "http://localhost:8080/", "https://proxy.example.internal/things"])
 def test_a_host_naming_no_region_takes_the_scopes_region(url: str) -> None:
     headers = botocore_signed("eu-west-1", url)
@@ -437,6 +514,19 @@ def test_a_scope_date_other_than_the_requests_is_refused() -> None:
         "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: "
         f"'{scoped}' != '20240102', from '20240102T000000Z'.",
         403,
+    )
+
+
+def test_a_wrong_terminator_ending_in_a_letter_is_named_whole() -> None:
+    headers = botocore_signed()
+    headers["authorization"] = headers["authorization"].replace("/aws4_request,", "/aws4_requestX,")
+
+    rejection = check_signature(URL, headers, epoch(headers["x-amz-date"]))
+
+    assert rejection is not None
+    assert (
+        rejection.message
+        == "Credential should be scoped with a valid terminator: 'aws4_request', not 'aws4_requestX'. "
     )
 
 
@@ -524,10 +614,56 @@ def test_a_presigned_url_with_a_wrong_expiry_is_refused(expires: str) -> None:
     )
 
 
+@pytest.mark.parametrize(("expires", "accepted"), [("0", False), ("1", True), ("2", True)])
+def test_an_expiry_of_one_second_is_the_shortest_accepted(expires: str, accepted: bool) -> None:
+    url, signed_at = presigned_and_time(3600)
+    rejection = check_signature(with_query(url, X_Amz_Expires=expires), {}, signed_at)
+
+    if accepted:
+        assert rejection is None
+    else:
+        assert rejection is not None
+        assert (rejection.error_code, rejection.status_code) == ("IncompleteSignatureException", 400)
+        assert rejection.message == (
+            "X-Amz-Expires must be a whole number of seconds from 1 to 604800 (seven days), got '0'. "
+        )
+
+
+def test_a_blank_expiry_is_refused_and_named() -> None:
+    url, signed_at = presigned_and_time(3600)
+
+    rejection = check_signature(with_query(url, X_Amz_Expires=""), {}, signed_at)
+
+    assert rejection is not None
+    assert rejection.message == (
+        "X-Amz-Expires must be a whole number of seconds from 1 to 604800 (seven days), got ''. "
+    )
+
+
 def test_a_presigned_url_of_seven_days_is_accepted() -> None:
     url = presigned(expires=604800)
 
     assert check_signature(url, {}, epoch(query_date(url)) + 604800) is None
+
+
+def test_a_presigned_url_without_an_expiry_lives_for_the_fifteen_minutes_of_skew() -> None:
+    url, signed_at = presigned_and_time(3600)
+    bare = with_query(url, X_Amz_Expires=None)
+
+    assert check_signature(bare, {}, signed_at + 900) is None
+    expired = check_signature(bare, {}, signed_at + 901)
+    assert expired is not None
+    assert (expired.error_code, expired.status_code) == ("InvalidSignatureException", 403)
+    assert expired.message.endswith(" - 15 min.)")
+
+
+def test_an_expiry_of_no_whole_minutes_is_named_in_seconds() -> None:
+    url, signed_at = presigned_and_time(1000)
+
+    assert check_signature(url, {}, signed_at + 1000) is None
+    expired = check_signature(url, {}, signed_at + 1001)
+    assert expired is not None
+    assert expired.message.endswith(" - 1000 sec.)")
 
 
 # --- regions for routing --------------------------------------------------------------------
@@ -538,6 +674,31 @@ def test_scope_region_prefers_the_signature_then_the_host() -> None:
     assert scope_region({}, "https://iotthingsgraph-fips.us-gov-west-1.amazonaws.com/") == "us-gov-west-1"
     assert scope_region({}, LOOPBACK) is None
     assert scope_region({"authorization": "AWS4-HMAC-SHA256 Credential=short"}, URL) == "us-east-1"
+
+
+@pytest.mark.parametrize(
+    ("authorization", "region"),
+    [
+        ("AWS4-HMAC-SHA256 Cred=AKID/20240101/eu-west-1/iotthingsgraph/aws4_request", "us-east-1"),
+        ("Credential=AKID/20240101/eu-west-1/iotthingsgraph/aws4_request", "eu-west-1"),
+    ],
+)
+def test_a_calls_region_is_its_credential_scopes_else_its_hosts(authorization: str, region: str) -> None:
+    assert scope_region({"authorization": authorization}, URL) == region
+
+
+def test_a_presigned_calls_region_is_its_query_credentials_scope() -> None:
+    request = AWSRequest("GET", URL)
+    SigV4QueryAuth(CREDENTIALS, "iotthingsgraph", "eu-west-1", expires=60).add_auth(request)
+
+    assert scope_region({}, request.prepare().url) == "eu-west-1"  # not the host's us-east-1
+
+
+@pytest.mark.parametrize("url", HOST_FORMS)
+def test_the_region_of_an_unsigned_call_is_the_one_its_host_names_in_every_url_form(url: str) -> None:
+    assert things_graph_region(urlsplit(url).hostname or "") == "eu-west-1"  # what the URL means
+
+    assert scope_region({}, url) == "eu-west-1"
 
 
 def _basic(seconds: int) -> str:

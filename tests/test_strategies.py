@@ -1,4 +1,5 @@
-"""pytest_thingsgraph.strategies: its public API, and that every value it generates is valid."""
+"""pytest_thingsgraph.strategies: its public API, and that every value it generates is valid (on random examples;
+``tests/test_strategy_ranges.py`` checks each documented range and kind deterministically)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from helpers import examples, validation_errors
+from helpers import OPTIONAL_MEMBERS, examples, invalid_kind, is_surrogate, validation_errors
 from hypothesis import Phase, find, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
@@ -36,11 +37,6 @@ STRATEGIES: list[Callable[..., st.SearchStrategy[Any]]] = [
     getattr(strategies, name) for name in strategies.__all__ if inspect.isfunction(getattr(strategies, name))
 ]
 STRATEGY_IDS = [function.__name__ for function in STRATEGIES]
-OPTIONAL_MEMBERS = {"namespaceArn", "namespaceName", "namespaceVersion", "failureReason"}
-
-
-def _is_surrogate(character: str) -> bool:
-    return "\ud800" <= character <= "\udfff"
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -182,7 +178,7 @@ def test_importing_the_package_does_not_import_hypothesis() -> None:
 @given(upload_id=upload_ids())
 def test_upload_ids_fit_the_documented_shape(upload_id: str) -> None:
     assert 1 <= len(upload_id) <= 40
-    assert not any(map(_is_surrogate, upload_id))
+    assert not any(map(is_surrogate, upload_id))
     assert validation_errors({"uploadId": upload_id}, "GetUploadStatus") == ""
     assert json.loads(json.dumps({"uploadId": upload_id})) == {"uploadId": upload_id}
     ThingsGraphStub().add_upload(upload_id, ["SUCCEEDED"])
@@ -210,7 +206,7 @@ def test_created_dates_are_utc_in_range(created: dt.datetime) -> None:
 def test_responses_validate_and_are_script_items(body: dict[str, Any]) -> None:
     model = GetUploadStatusResponse.model_validate(body)
     assert model.model_dump(exclude_none=True) == body
-    assert set(body) - OPTIONAL_MEMBERS == {"uploadId", "uploadStatus", "createdDate"}
+    assert set(body) - set(OPTIONAL_MEMBERS) == {"uploadId", "uploadStatus", "createdDate"}
     assert body["createdDate"].tzinfo is dt.timezone.utc
     ThingsGraphStub().add_upload(body["uploadId"], [body])
 
@@ -231,7 +227,7 @@ def test_service_errors_are_documented(data: st.DataObject, codes: list[str]) ->
     error = data.draw(service_errors())
     assert isinstance(error, ServiceError)
     assert error.status_code == DOCUMENTED_ERRORS[error.code]
-    assert not any(map(_is_surrogate, error.message))
+    assert not any(map(is_surrogate, error.message))
     chosen = data.draw(service_errors(codes=codes))
     assert chosen.code in codes
     ThingsGraphStub().add_upload("upload", [error, chosen, "SUCCEEDED"])
@@ -294,28 +290,14 @@ def test_scripts_take_an_error_strategy(script: list[Any]) -> None:
     _check_script(script, max_polls=5, terminal=True, max_consecutive_errors=3)
 
 
-def _kind(body: object) -> str:
-    """Which way ``body`` breaks the request shape, worked out from the body alone."""
-    if not isinstance(body, dict):
-        return "not_an_object"
-    upload_id = body.get("uploadId")
-    if set(body) - {"uploadId"}:
-        return "extra_member"
-    if upload_id is None:
-        return "missing"
-    if not isinstance(upload_id, str):
-        return "wrong_type"
-    return "empty" if upload_id == "" else "too_long"
-
-
 @settings(max_examples=examples(100))
 @given(body=invalid_get_upload_status_requests())
 def test_invalid_requests_break_the_shape(body: Any) -> None:
     encoded = json.dumps(body, allow_nan=False)  # JSON-able as it is
     assert json.loads(encoded) == body
     # botocore's validator checks no maximum length: the service's own 40 is checked below
-    assert validation_errors(body, "GetUploadStatus") != "" or _kind(body) == "too_long"
-    if _kind(body) == "too_long":
+    assert validation_errors(body, "GetUploadStatus") != "" or invalid_kind(body) == "too_long"
+    if invalid_kind(body) == "too_long":
         assert 41 <= len(body["uploadId"]) <= 80
 
 
@@ -324,4 +306,4 @@ def test_invalid_requests_break_the_shape(body: Any) -> None:
 @given(data=st.data())
 def test_invalid_requests_of_one_kind(data: st.DataObject, kind: strategies.InvalidRequestKind) -> None:
     body = data.draw(invalid_get_upload_status_requests(kinds=[kind]))
-    assert _kind(body) == kind
+    assert invalid_kind(body) == kind

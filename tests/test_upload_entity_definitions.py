@@ -16,6 +16,7 @@ from pytest_thingsgraph.strategies import upload_entity_definitions_requests
 
 GRAPHQL = {"language": "GRAPHQL", "text": 'type Lamp @entity(id: "urn:tdm:acme/Lamp") { on: Boolean }'}
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
+MAX_TEXT = 1_048_576
 
 
 def upload_and_poll(client: Any, **request: Any) -> list[str]:
@@ -24,6 +25,10 @@ def upload_and_poll(client: Any, **request: Any) -> list[str]:
     while statuses[-1] == "IN_PROGRESS":
         statuses.append(client.get_upload_status(uploadId=upload_id)["uploadStatus"])
     return statuses
+
+
+def upload_definitions(text: str) -> Any:
+    return make_client().upload_entity_definitions(document={"language": "GRAPHQL", "text": text})
 
 
 def test_a_queued_script_drives_the_created_upload(thingsgraph_stub: ThingsGraphStub) -> None:
@@ -113,6 +118,43 @@ def test_queued_answers_nobody_took_fail_at_exit() -> None:
     )
 
 
+def test_queued_answers_left_untaken_pass_without_assert_all_consumed() -> None:
+    with mock_thingsgraph(assert_all_consumed=False) as stub:
+        stub.on_upload_entity_definitions(["SUCCEEDED"], upload_id="never")
+        stub.on_upload_entity_definitions(ServiceError("ThrottlingException"))
+
+    # with the option on, the same block fails: test_queued_answers_nobody_took_fail_at_exit
+    assert stub.failures() == []
+
+
+def test_an_upload_a_call_took_from_the_queue_must_be_polled_to_its_end() -> None:
+    with pytest.raises(StubError) as caught, mock_thingsgraph() as stub:
+        stub.on_upload_entity_definitions(["IN_PROGRESS", "SUCCEEDED"], upload_id="taken")
+        assert upload_definitions("type A {}")["uploadId"] == "taken"
+
+    assert str(caught.value) == (
+        "These uploads were not polled to the end of their scripts:\n"
+        "- 'taken': 0 of 2 items served; not served: 'IN_PROGRESS', 'SUCCEEDED'\n"
+        "Poll them to the end or shorten their scripts; if some items are optional, set assert_all_consumed=False "
+        "(see 'Options and teardown' in the README of pytest-thingsgraph)"
+    )
+
+
+def test_reset_empties_the_queue(thingsgraph_stub: ThingsGraphStub) -> None:
+    thingsgraph_stub.on_upload_entity_definitions(["IN_PROGRESS", "SUCCEEDED"], upload_id="queued")
+    thingsgraph_stub.on_upload_entity_definitions(ServiceError("InternalFailureException"))
+
+    thingsgraph_stub.reset()
+    assert thingsgraph_stub.failures() == []
+    answered = upload_definitions("type A {}")["uploadId"]
+
+    assert answered != "queued"
+    assert make_client().get_upload_status(uploadId=answered)["uploadStatus"] == "IN_PROGRESS"
+    assert thingsgraph_stub.on_upload_entity_definitions(["SUCCEEDED"], upload_id="queued") == "queued"
+    assert upload_definitions("type B {}")["uploadId"] == "queued"
+    assert make_client().get_upload_status(uploadId="queued")["uploadStatus"] == "SUCCEEDED"
+
+
 @pytest.mark.parametrize(
     ("request_body", "code", "message"),
     [
@@ -190,6 +232,28 @@ def test_unknown_members_are_flagged_at_both_levels() -> None:
     assert len(stub.calls) == 1
 
 
+def test_a_definition_text_of_exactly_the_maximum_is_accepted(thingsgraph_stub: ThingsGraphStub) -> None:
+    upload_id = thingsgraph_stub.on_upload_entity_definitions(["SUCCEEDED"])
+
+    assert upload_definitions("x" * MAX_TEXT)["uploadId"] == upload_id
+    assert make_client().get_upload_status(uploadId=upload_id)["uploadStatus"] == "SUCCEEDED"
+    assert len(thingsgraph_stub.calls[0].request["document"]["text"]) == MAX_TEXT  # type: ignore[index]
+
+
+@pytest.mark.thingsgraph_stub(allow_invalid_requests=True)
+def test_a_definition_text_one_over_the_maximum_is_refused(thingsgraph_stub: ThingsGraphStub) -> None:
+    client = make_client()
+
+    with pytest.raises(client.exceptions.InvalidRequestException) as caught:
+        client.upload_entity_definitions(document={"language": "GRAPHQL", "text": "x" * (MAX_TEXT + 1)})
+
+    assert caught.value.response["Error"]["Message"] == (
+        "1 validation error detected: Value '" + "x" * 58 + "… (1048577 characters) at 'document.text' failed to "
+        "satisfy constraint: Member must have length less than or equal to 1048576"
+    )
+    assert thingsgraph_stub.calls[0].error_code == "InvalidRequestException"
+
+
 @pytest.mark.parametrize("flag", ["syncWithPublicNamespace", "deprecateExistingEntities"])
 def test_the_document_may_be_left_out_to_sync_or_deprecate(thingsgraph_stub: ThingsGraphStub, flag: str) -> None:
     thingsgraph_stub.on_upload_entity_definitions(["SUCCEEDED"], upload_id="synced")
@@ -257,6 +321,25 @@ def test_an_upload_id_is_scripted_once(thingsgraph_stub: ThingsGraphStub) -> Non
         "call answers an error: leave upload_id out."
     )
     make_client().get_upload_status(uploadId="taken")
+
+
+def test_the_same_upload_id_is_queued_once(thingsgraph_stub: ThingsGraphStub) -> None:
+    thingsgraph_stub.on_upload_entity_definitions(["SUCCEEDED"], upload_id="twice")
+
+    with pytest.raises(UsageError) as queued_again:
+        thingsgraph_stub.on_upload_entity_definitions(["FAILED"], upload_id="twice")
+    with pytest.raises(UsageError) as added:
+        thingsgraph_stub.add_upload("twice", ["FAILED"])
+
+    assert str(queued_again.value) == (
+        "on_upload_entity_definitions(upload_id='twice'): the upload already has a script: put every answer in one "
+        "script, or call reset() first."
+    )
+    assert str(added.value) == (
+        "add_upload('twice'): the upload already has a script: put every answer in one script, or call reset() first."
+    )
+    assert upload_definitions("type A {}")["uploadId"] == "twice"
+    assert make_client().get_upload_status(uploadId="twice")["uploadStatus"] == "SUCCEEDED"
 
 
 CLIENT = make_client()

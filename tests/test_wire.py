@@ -1,19 +1,26 @@
-"""Wire faithfulness: real clients, botocore's own retries, JSON 1.1 bodies and headers."""
+"""Wire faithfulness: real clients, botocore's own retries, JSON 1.1 bodies and headers, request IDs, and what an
+adapter hands the protocol (header values and bodies of every kind a client holds)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 from helpers import make_client
 
 from pytest_thingsgraph import ServiceError, ThingsGraphStub
+from pytest_thingsgraph._protocol import wire_request
 
 CREATED = dt.datetime(2024, 5, 1, 12, 30, 15, 123456, tzinfo=dt.timezone.utc)
+EU_WEST_1 = "https://iotthingsgraph.eu-west-1.amazonaws.com/"
 
 
-def test_issue_example_polls_through_a_throttle(thingsgraph_stub: ThingsGraphStub) -> None:
+def test_a_polling_loop_gets_through_a_retried_throttle(thingsgraph_stub: ThingsGraphStub) -> None:
     thingsgraph_stub.add_upload(
         "upload-1",
         ["IN_PROGRESS", ServiceError("ThrottlingException", "Rate exceeded"), "SUCCEEDED"],
@@ -139,6 +146,17 @@ def test_every_response_carries_its_own_request_id(thingsgraph_stub: ThingsGraph
     assert [c.request_id for c in thingsgraph_stub.calls] == [first["RequestId"], second["RequestId"]]
 
 
+def test_request_ids_are_uuids_in_their_canonical_form(thingsgraph_stub: ThingsGraphStub) -> None:
+    thingsgraph_stub.add_upload("u", ["IN_PROGRESS", "SUCCEEDED"])
+    client = make_client()
+
+    returned = [client.get_upload_status(uploadId="u")["ResponseMetadata"]["RequestId"] for _ in range(2)]
+
+    assert [call.request_id for call in thingsgraph_stub.calls] == returned
+    assert [str(uuid.UUID(request_id)) for request_id in returned] == returned
+    assert len(set(returned)) == 2
+
+
 def test_created_date_stays_the_same_on_every_poll_when_defaulted(thingsgraph_stub: ThingsGraphStub) -> None:
     before = dt.datetime.now(dt.timezone.utc)
     thingsgraph_stub.add_upload("u", ["IN_PROGRESS", "IN_PROGRESS", "SUCCEEDED"])
@@ -167,6 +185,23 @@ def test_calls_record_the_decoded_request_and_sent_body(thingsgraph_stub: Things
     assert call.response == {"uploadId": "u", "uploadStatus": "SUCCEEDED", "createdDate": CREATED.timestamp()}
 
 
+def test_a_botocore_event_handler_sees_the_answer_at_the_url_the_request_went_to(
+    thingsgraph_stub: ThingsGraphStub,
+) -> None:
+    thingsgraph_stub.add_upload("u", ["SUCCEEDED"])
+    client = make_client("eu-west-1")
+    seen: list[tuple[str, int]] = []
+
+    def needs_retry(response: Any, **_: Any) -> None:
+        http_response = response[0]
+        seen.append((http_response.url, http_response.status_code))
+
+    client.meta.events.register("needs-retry.iotthingsgraph.GetUploadStatus", needs_retry)
+    client.get_upload_status(uploadId="u")
+
+    assert seen == [(EU_WEST_1, 200)]
+
+
 def test_a_custom_endpoint_url_is_answered_too(thingsgraph_stub: ThingsGraphStub) -> None:
     thingsgraph_stub.add_upload("u", ["SUCCEEDED"], region="ap-southeast-2")
     client = make_client("ap-southeast-2", endpoint_url="http://127.0.0.1:9")
@@ -191,8 +226,6 @@ def test_config_parameter_validation_off_still_reaches_the_stub(thingsgraph_stub
 
 
 def test_a_plain_dict_of_headers_is_read_whatever_its_case() -> None:
-    from pytest_thingsgraph._protocol import wire_request
-
     headers = {
         "X-Amz-Target": "IotThingsGraphFrontEndService.GetUploadStatus",
         "CONTENT-TYPE": "application/x-amz-json-1.1",
@@ -203,3 +236,74 @@ def test_a_plain_dict_of_headers_is_read_whatever_its_case() -> None:
         "x-amz-target": "IotThingsGraphFrontEndService.GetUploadStatus",
         "content-type": "application/x-amz-json-1.1",
     }
+
+
+class _Reader:
+    """A body with ``read`` only, as requests accepts any file-like object."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+
+    def read(self) -> bytes:
+        return self._data
+
+
+def _chunks() -> Iterator[bytes | str]:
+    yield b'{"uploadId": '
+    yield '"é"}'
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (lambda: None, b""),
+        (lambda: b'{"a": 1}', b'{"a": 1}'),
+        (lambda: bytearray(b'{"a": 1}'), b'{"a": 1}'),
+        (lambda: '{"a": "é"}', '{"a": "é"}'.encode()),
+        (lambda: '"\ud800"', b'"\xed\xa0\x80"'),
+        (lambda: io.BytesIO(b'{"a": 1}'), b'{"a": 1}'),
+        (lambda: io.StringIO('{"a": 1}'), b'{"a": 1}'),
+        (_chunks, '{"uploadId": "é"}'.encode()),
+        (lambda: _Reader(b'{"a": 1}'), b'{"a": 1}'),
+        (lambda: 42, b""),
+    ],
+    ids=["none", "bytes", "bytearray", "str", "str-surrogate", "file", "text-file", "chunks", "reader", "other"],
+)
+def test_every_kind_of_body_reaches_the_protocol_as_the_bytes_sent(body: Callable[[], object], expected: bytes) -> None:
+    request = wire_request("POST", "https://iotthingsgraph.us-east-1.amazonaws.com/", {}, body())  # made afresh
+
+    assert request.body == expected
+    assert type(request.body) is bytes
+
+
+class _Unprintable:
+    def __str__(self) -> str:
+        raise UnicodeEncodeError("utf-8", "\ud800", 0, 1, "surrogates not allowed")
+
+
+def test_header_values_of_every_kind_are_read_as_text() -> None:
+    request = wire_request(
+        "POST",
+        "https://iotthingsgraph.us-east-1.amazonaws.com/",
+        {"Content-Type": b"application/\xffjson", "X-Amz-Target": _Unprintable(), "X-Amz-Date": 20240101},
+        b"",
+    )
+
+    assert dict(request.headers) == {
+        "content-type": "application/\ufffdjson",
+        "x-amz-target": "<header value that is not text>",
+        "x-amz-date": "20240101",
+    }
+
+
+def test_a_success_through_a_client_carries_the_services_headers(thingsgraph_stub: ThingsGraphStub) -> None:
+    thingsgraph_stub.add_upload("u", ["SUCCEEDED"])
+
+    response = make_client().get_upload_status(uploadId="u")
+
+    headers = response["ResponseMetadata"]["HTTPHeaders"]
+    assert headers["content-type"] == "application/x-amz-json-1.1"
+    assert (
+        headers["x-amzn-requestid"] == response["ResponseMetadata"]["RequestId"] == thingsgraph_stub.calls[0].request_id
+    )
+    assert int(headers["content-length"]) == len(json.dumps(thingsgraph_stub.calls[0].response, separators=(",", ":")))

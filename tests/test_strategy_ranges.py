@@ -1,9 +1,8 @@
-"""pytest_thingsgraph.strategies against its docstrings: every documented kind and range drawn, nothing outside.
+"""What each strategy of pytest_thingsgraph.strategies draws, against its docstring: every documented kind and range
+drawn, nothing outside.
 
-What ``tests/test_strategies.py`` checks on random examples, checked here deterministically: each search runs
-with ``derandomize=True`` and a fixed example count (so the mutation profile's 20 examples do not apply), and
-every strategy is built inside the test body, not at import (mutmut forks each mutant's run from a process
-that has already imported the tests, so a strategy built at import is always the unmutated one).
+``tests/test_strategies.py`` checks random examples; here each search is deterministic (``derandomize=True`` and a
+fixed example count, whatever the active hypothesis profile), and every strategy is built inside the test body:
 
 - every drawn value keeps to the documented bounds, both ends of each range are drawn, and each documented
   kind of value (status, error code, member, request kind, flag) is drawn;
@@ -20,12 +19,12 @@ from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 import pytest
-from helpers import validation_errors
+from helpers import OPTIONAL_MEMBERS, invalid_kind, is_surrogate, validation_errors
 from hypothesis import HealthCheck, Phase, find, given, settings, target
 from hypothesis import strategies as st
-from hypothesis.errors import InvalidArgument
+from hypothesis.errors import InvalidArgument, Unsatisfiable
 
-from pytest_thingsgraph import ServiceError, ThingsGraphStub
+from pytest_thingsgraph import ServiceError, ThingsGraphStub, strategies
 from pytest_thingsgraph.models import GetUploadStatusResponse
 from pytest_thingsgraph.strategies import (
     InvalidRequestKind,
@@ -40,7 +39,6 @@ from pytest_thingsgraph.strategies import (
 )
 
 T = TypeVar("T")
-
 #: Deterministic searches: the same examples on every run, whatever the active hypothesis profile.
 SEARCH = settings(
     max_examples=400,
@@ -50,13 +48,13 @@ SEARCH = settings(
     phases=[Phase.generate],
     suppress_health_check=list(HealthCheck),
 )
-SHRINK = settings(SEARCH, phases=[Phase.generate, Phase.shrink])
 
+
+SHRINK = settings(SEARCH, phases=[Phase.generate, Phase.shrink])
 UTC = dt.timezone.utc
 ID_ALPHABET = re.compile(r"[0-9A-Za-z_-]+")
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 NAMESPACE_ARN = re.compile(r"arn:aws:iotthingsgraph:[a-z0-9-]+:[0-9]{12}:Namespace/[0-9A-Za-z_-]+")
-OPTIONAL_MEMBERS = ("namespaceArn", "namespaceName", "namespaceVersion", "failureReason")
 TRANSIENT = {"ThrottlingException", "InternalFailureException"}
 INT64 = (-(2**63), 2**63 - 1)
 
@@ -128,10 +126,6 @@ def smallest(strategy: st.SearchStrategy[T], condition: Callable[[T], bool]) -> 
     return find(strategy, condition, settings=SHRINK)
 
 
-def is_surrogate(character: str) -> bool:
-    return "\ud800" <= character <= "\udfff"
-
-
 def refused(make: Callable[[], object]) -> str:
     with pytest.raises(InvalidArgument) as info:
         make()
@@ -173,6 +167,17 @@ def test_upload_ids_are_realistic_often() -> None:
     assert len(letters_and_digits) >= len(drawn) // 10
     reach(upload_ids(), lambda upload_id: ID_ALPHABET.fullmatch(upload_id) is not None and len(upload_id) >= 20)
     assert shrunk(upload_ids()) == "0"
+
+
+# A filter on len() is rewritten by hypothesis into the text strategies' min_size: the longest value a strategy
+# can make is found at once, and a longer one is Unsatisfiable instead of merely rare.
+FILTERED = settings(max_examples=20, database=None, suppress_health_check=list(HealthCheck))
+
+
+def test_generated_upload_ids_reach_40_characters_and_never_more() -> None:
+    assert len(find(upload_ids().filter(lambda upload_id: len(upload_id) >= 40), bool, settings=FILTERED)) == 40
+    with pytest.raises(Unsatisfiable):
+        find(upload_ids().filter(lambda upload_id: len(upload_id) > 40), bool, settings=FILTERED)
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -306,6 +311,14 @@ def test_responses_take_an_upload_id_at_the_edges(upload_id: str) -> None:
 )
 def test_responses_refuse_a_bad_fixed_value(keywords: dict[str, Any], message: str) -> None:
     assert refused(lambda: get_upload_status_responses(**keywords)) == message
+
+
+def test_generated_namespace_names_reach_128_characters_and_never_more() -> None:
+    names = strategies._namespace_names()  # what get_upload_status_responses draws namespaceName from
+
+    assert len(find(names.filter(lambda name: len(name) >= 128), bool, settings=FILTERED)) == 128
+    with pytest.raises(Unsatisfiable):
+        find(names.filter(lambda name: len(name) > 128), bool, settings=FILTERED)
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -474,19 +487,6 @@ def test_scripts_refuse_bad_arguments(keywords: dict[str, Any], message: str) ->
 # invalid_get_upload_status_requests(kinds=...)
 
 
-def kind_of(body: object) -> str:
-    if not isinstance(body, dict):
-        return "not_an_object"
-    if set(body) - {"uploadId"}:
-        return "extra_member"
-    upload_id = body.get("uploadId")
-    if upload_id is None:
-        return "missing"
-    if not isinstance(upload_id, str):
-        return "wrong_type"
-    return "empty" if upload_id == "" else "too_long"
-
-
 def json_type(value: object) -> str:
     return {bool: "boolean", int: "integer", float: "fraction", str: "string", list: "array", dict: "object"}.get(
         type(value), "null"
@@ -496,7 +496,7 @@ def json_type(value: object) -> str:
 def test_each_kind_of_invalid_request_is_what_it_says() -> None:
     for kind in ("missing", "empty", "too_long", "wrong_type", "extra_member", "not_an_object"):
         for body in draws(invalid_get_upload_status_requests(kinds=[kind]), 100):
-            assert kind_of(body) == kind, (kind, body)
+            assert invalid_kind(body) == kind, (kind, body)
             assert json.loads(json.dumps(body, allow_nan=False)) == body
 
 
