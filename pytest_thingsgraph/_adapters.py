@@ -32,6 +32,7 @@ PATCHES: dict[str, tuple[str, str]] = {
     "botocore.handlers": ("_botocore", "patch_retry_waits"),
     "aiobotocore.session": ("_aiobotocore", "patch_retry_waits"),
     "requests.sessions": ("_requests", "patch_session"),
+    "httpx": ("_httpx", "patch_transports"),
 }
 
 _lock = threading.RLock()
