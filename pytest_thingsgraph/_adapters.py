@@ -33,6 +33,8 @@ PATCHES: dict[str, tuple[str, str]] = {
     "aiobotocore.session": ("_aiobotocore", "patch_retry_waits"),
     "requests.sessions": ("_requests", "patch_session"),
     "httpx": ("_httpx", "patch_transports"),
+    # the fail-closed layer under every other client (socket is always imported: patched at once)
+    "socket": ("_network", "patch_socket"),
 }
 
 _lock = threading.RLock()
