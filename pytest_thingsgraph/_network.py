@@ -9,9 +9,9 @@ about the call leaves the process:
 - a name lookup (``socket.getaddrinfo``, ``gethostbyname``, ``gethostbyname_ex``) of a Things
   Graph host of any form and partition (:func:`._endpoints.things_graph_region`);
 - a ``connect`` or ``connect_ex`` to such a host given by name (the socket would resolve it itself);
-- a request line sent in plain text that names such a host: a proxy's ``CONNECT host:port`` (a
-  client behind ``HTTPS_PROXY`` looks up only the proxy: the host travels in that line alone) or
-  an absolute-form ``POST http://host/`` to an HTTP proxy.
+- a request line sent in plain text (``send``, ``sendall``, ``sendmsg``) that names such a host: a
+  proxy's ``CONNECT host:port`` (a client behind ``HTTPS_PROXY`` looks up only the proxy: the host
+  travels in that line alone) or an absolute-form ``POST http://host/`` to an HTTP proxy.
 
 Each refusal is a :class:`StubError` that names the host and the clients the stub answers; with
 the guard off and no stub, nothing is refused. The cost is one quick test per lookup, connect
@@ -20,6 +20,7 @@ or send: only a host that holds the service's name is matched against the endpoi
 
 from __future__ import annotations
 
+import collections
 import functools
 import re
 from collections.abc import Callable
@@ -66,6 +67,8 @@ def patch_socket(socket_module: ModuleType) -> Undo:
     undos = [patch_attribute(socket_module, name, _refusing_lookup(getattr(socket_module, name))) for name in _LOOKUPS]
     undos += [_patch_class(socket_class, name, _refusing_connect(getattr(socket_class, name))) for name in _CONNECTS]
     undos += [_patch_class(socket_class, name, _refusing_send(getattr(socket_class, name))) for name in _SENDS]
+    if hasattr(socket_class, "sendmsg"):  # not on Windows
+        undos.append(_patch_class(socket_class, "sendmsg", _refusing_sendmsg(socket_class.sendmsg)))
 
     def undo() -> None:
         for step in reversed(undos):
@@ -148,9 +151,33 @@ def _refusing_send(send: Callable[..., Any]) -> Callable[..., Any]:
         except (TypeError, ValueError, BufferError):  # no bytes: the original says why
             line = None
         if line is not None:
-            host = _things_graph_host(line[1] or line[2])
-            if host is not None:
-                _refuse("A proxy CONNECT to" if line[1] else "A request through a proxy to", host)
+            _refuse_request_line(line)
         return send(self, data, *args)
 
     return refusing_send
+
+
+@functools.cache
+def _refusing_sendmsg(sendmsg: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(sendmsg)
+    def refusing_sendmsg(self: Any, buffers: Any, /, *args: Any) -> Any:
+        # asyncio's transports send their queued buffers so; only a list, tuple or deque can be read twice
+        if type(buffers) in _SEQUENCES and buffers:
+            try:
+                line = _REQUEST_LINE.match(buffers[0])
+            except (TypeError, ValueError, BufferError):
+                line = None
+            if line is not None:
+                _refuse_request_line(line)
+        return sendmsg(self, buffers, *args)
+
+    return refusing_sendmsg
+
+
+_SEQUENCES = (list, tuple, collections.deque)
+
+
+def _refuse_request_line(line: re.Match[bytes]) -> None:
+    host = _things_graph_host(line[1] or line[2])
+    if host is not None:
+        _refuse("A proxy CONNECT to" if line[1] else "A request through a proxy to", host)

@@ -155,6 +155,39 @@ def test_every_way_to_name_a_host_is_refused(thingsgraph_stub: ThingsGraphStub, 
     assert lookups == []
 
 
+def test_every_way_to_send_a_request_line_is_refused(thingsgraph_stub: ThingsGraphStub) -> None:
+    """A client that speaks to a proxy itself: the line that names the host is refused, other bytes go."""
+    connect_line = f"CONNECT {HOST}:443 HTTP/1.1\r\nHost: {HOST}:443\r\n\r\n".encode()
+    sender, receiver = socket.socketpair()
+    with sender, receiver:
+        sends: list[Callable[[], object]] = [
+            lambda: sender.send(connect_line),
+            lambda: sender.sendall(bytearray(connect_line)),
+            lambda: sender.sendall(memoryview(connect_line)),
+            lambda: sender.sendmsg([connect_line]),
+        ]
+        for send in sends:
+            with pytest.raises(StubError) as caught:
+                send()
+            assert str(caught.value) == refusal("A proxy CONNECT to", stub_active=True)
+        with pytest.raises(StubError) as caught:
+            sender.sendall(f"POST http://{HOST.upper()}/ HTTP/1.1\r\n\r\n".encode())
+        assert str(caught.value) == refusal("A request through a proxy to", HOST.upper(), stub_active=True)
+
+        passing = [
+            b"CONNECT api.example.invalid:443 HTTP/1.1\r\n\r\n",
+            b"POST / HTTP/1.1\r\nHost: " + HOST.encode() + b"\r\n\r\n",  # to a server already connected
+            b"\x16\x03\x01 CONNECT " + HOST.encode(),  # not a request line
+        ]
+        for data in passing:
+            sender.sendall(data)
+        sender.sendmsg(passing)
+        sender.shutdown(socket.SHUT_WR)
+        received = b"".join(iter(lambda: receiver.recv(65536), b""))
+
+    assert received == b"".join(passing) * 2
+
+
 @pytest.mark.parametrize(
     "host", ["iotthingsgraph.example.com", "iotthingsgraph.us-east-1.amazonaws.com.example.com", "example.com"]
 )
@@ -317,7 +350,7 @@ import pytest
 from pytest_thingsgraph import StubError, mock_thingsgraph
 
 LOOKUPS = {name: getattr(socket, name) for name in ("getaddrinfo", "gethostbyname", "gethostbyname_ex")}
-SOCKET_METHODS = {"connect", "connect_ex", "send", "sendall"}
+SOCKET_METHODS = {"connect", "connect_ex", "send", "sendall", "sendmsg"}
 
 
 def as_it_was():
