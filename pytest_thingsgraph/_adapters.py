@@ -63,11 +63,26 @@ def _patch_requests(module: ModuleType) -> Undo:
     return patch_session(module)
 
 
+def _patch_httpx(module: ModuleType) -> Undo:
+    from ._httpx import patch_transports
+
+    return patch_transports(module)
+
+
+def _patch_socket(module: ModuleType) -> Undo:
+    from ._network import patch_socket
+
+    return patch_socket(module)
+
+
 #: Every adapter that patches a library while a stub runs, in the order they patch.
 ADAPTERS: tuple[Adapter, ...] = (
     Adapter("botocore.handlers", _patch_botocore),
     Adapter("aiobotocore.session", _patch_aiobotocore),
     Adapter("requests.sessions", _patch_requests),
+    Adapter("httpx", _patch_httpx),
+    # the fail-closed layer under every other client (socket is always imported: patched at once)
+    Adapter("socket", _patch_socket),
 )
 
 _lock = threading.RLock()

@@ -99,6 +99,11 @@ def guard(on: bool) -> None:
         _guards = max(0, _guards + (1 if on else -1))
 
 
+def guarded() -> bool:
+    """Whether the guard holds: Things Graph calls made while no stub is active are refused."""
+    return _guards > 0
+
+
 def refuse_unstubbed(call: str, url: str) -> None:
     """Raise :class:`StubError` for a Things Graph call made while no stub is active, when guarded.
 

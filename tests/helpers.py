@@ -184,3 +184,29 @@ class AskedDelays:
             for record in self._caplog.records
             if record.getMessage().startswith("Response received to retry, sleeping for")
         ]
+
+
+LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
+
+
+def record_lookups(monkeypatch: Any) -> list[str]:
+    """Record every host that reaches the system's resolver; refuse all but loopback names, so nothing leaves.
+
+    It sits under ``socket.getaddrinfo`` (the C function that function calls), so it sees what the
+    plugin's own layer let through, and a lookup it refused never shows here.
+    """
+    import _socket
+    import socket
+
+    lookups: list[str] = []
+    resolve = _socket.getaddrinfo
+
+    def recorded(host: Any, *args: Any, **kwargs: Any) -> Any:
+        name = host.decode() if isinstance(host, bytes) else str(host)
+        lookups.append(name)
+        if name not in LOOPBACK_NAMES:
+            raise socket.gaierror(socket.EAI_NONAME, f"test refused to look up {name!r}")
+        return resolve(host, *args, **kwargs)
+
+    monkeypatch.setattr(_socket, "getaddrinfo", recorded)
+    return lookups
