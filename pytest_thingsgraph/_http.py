@@ -160,8 +160,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         url = f"http://{self.headers.get('Host') or owner.host}{self.path}"
         try:
             response = owner.stub.answer(wire_request(self.command, url, self.headers, body))
-        except StubError as error:  # already in the stub's report; 501 is retried by no SDK
-            self._send_json(HTTPStatus.NOT_IMPLEMENTED, {"__type": "StubError", "message": str(error)})
+        except StubError as error:  # already in the stub's report
+            # a 4xx whose code no SDK takes for a retryable, throttling or clock-skew error: every SDK
+            # retries a 5xx (the JavaScript SDK v2 made 4 attempts at a 501), none retries this
+            self._send_json(HTTPStatus.BAD_REQUEST, {"__type": "StubError", "message": str(error)})
             return
         self._write(response.status_code, response.headers, response.body)  # as in-process clients get
 

@@ -210,7 +210,7 @@ def test_accepted_sockets_have_tcp_nodelay(thingsgraph_server: ThingsGraphServer
         connection.close()
 
 
-def test_stub_error_is_501_and_in_the_report(
+def test_stub_error_is_400_and_in_the_report(
     thingsgraph_server: ThingsGraphServer, thingsgraph_stub: ThingsGraphStub
 ) -> None:
     url = thingsgraph_server.endpoint_url
@@ -219,7 +219,7 @@ def test_stub_error_is_501_and_in_the_report(
         status, _, body = call(connection, url, {"namespaceName": "acme"}, operation="DescribeNamespace")
     finally:
         connection.close()
-    assert status == 501
+    assert status == 400
     answer = json.loads(body)
     assert answer["__type"] == "StubError"
     assert "DescribeNamespace" in answer["message"]

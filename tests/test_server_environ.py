@@ -93,9 +93,7 @@ def test_boto3_child_reaches_the_server_whatever_it_inherits(
 
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == {"endpoint": thingsgraph_server.endpoint_url, "status": "SUCCEEDED"}
-    assert [(c.upload_id, c.region, c.status_code) for c in thingsgraph_stub.calls] == [
-        ("env-child", "us-west-2", 200)
-    ]
+    assert [(c.upload_id, c.region, c.status_code) for c in thingsgraph_stub.calls] == [("env-child", "us-west-2", 200)]
 
 
 def test_aws_cli_reaches_the_server_with_configured_endpoints_ignored_by_the_parent(
