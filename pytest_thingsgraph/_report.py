@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -25,8 +25,22 @@ class Problems:
     stub_errors: list[str] = field(default_factory=list)
 
 
-def report(service: Service, problems: Problems, *, check_consumed: bool) -> list[str]:
-    """The sections of the teardown report; empty when every check passed."""
+def python_option(name: str, value: bool) -> str:
+    """How the report tells a test to set the option that silences a check: its Python keyword."""
+    return f"set {name}={value}"
+
+
+def report(
+    service: Service,
+    problems: Problems,
+    *,
+    check_consumed: bool,
+    set_option: Callable[[str, bool], str] = python_option,
+) -> list[str]:
+    """The sections of the teardown report; empty when every check passed.
+
+    ``set_option(name, value)`` words the fix that silences a check (the standalone server names its flag).
+    """
     options = service.options
     sections = []
     consumed = check_consumed and options.assert_all_consumed
@@ -35,7 +49,8 @@ def report(service: Service, problems: Problems, *, check_consumed: bool) -> lis
             _section(
                 "These UploadEntityDefinitions answers were queued but no call took them:",
                 [entry.label() for entry in service.queue],
-                "Make the calls or queue fewer answers; if some are optional, set assert_all_consumed=False " + _SEE,
+                "Make the calls or queue fewer answers; if some are optional, "
+                + f"{set_option('assert_all_consumed', False)} {_SEE}",
             )
         )
     unconsumed = [upload for upload in service.uploads.values() if upload.unconsumed()] if consumed else []
@@ -45,7 +60,7 @@ def report(service: Service, problems: Problems, *, check_consumed: bool) -> lis
                 "These uploads were not polled to the end of their scripts:",
                 [_unconsumed_line(upload) for upload in unconsumed],
                 "Poll them to the end or shorten their scripts; if some items are optional, "
-                "set assert_all_consumed=False " + _SEE,
+                + f"{set_option('assert_all_consumed', False)} {_SEE}",
             )
         )
     if problems.invalid_requests and not options.allow_invalid_requests:
@@ -53,7 +68,8 @@ def report(service: Service, problems: Problems, *, check_consumed: bool) -> lis
             _section(
                 "These requests were invalid and were answered with the service's error:",
                 problems.invalid_requests,
-                "Fix the code that sent them; if they are on purpose, set allow_invalid_requests=True " + _SEE,
+                "Fix the code that sent them; if they are on purpose, "
+                + f"{set_option('allow_invalid_requests', True)} {_SEE}",
             )
         )
     if problems.unexpected_requests:
