@@ -3,14 +3,16 @@
 :class:`ThreadedHTTPServer` is the standard library's ``ThreadingHTTPServer`` (HTTP/1.1 keep-alive, one
 daemon thread per connection) that keeps track of its connections so they can be closed and joined.
 :class:`Handler` reads each request's body (``Content-Length`` or chunked, within the server's limit,
-``Expect: 100-continue`` refused early when too large), hands requests at ``/`` to the stub, exactly as
-an in-process client's are, and those under :data:`CONTROL_PREFIX` to the server's control routes;
-every answer goes out in one write.
+``Expect: 100-continue`` refused early when too large, ``Content-Length`` headers that disagree refused),
+hands requests at ``/`` to the stub, exactly as an in-process client's are, and those under
+:data:`CONTROL_PREFIX` to the server's control routes; every answer goes out in one write. A header
+block the stream ends in (the client half-closed, or the server stopped, part-way) is no request.
 """
 
 from __future__ import annotations
 
 import http.server
+import io
 import json
 import logging
 import socket
@@ -107,6 +109,24 @@ class _BadBody(Exception):
     pass
 
 
+class _HeaderReader(io.BufferedIOBase):
+    """The connection's reader while the stdlib reads a request's header block: notes whether the stream
+    ended before the blank line that ends the block (a client still writing when the server stops, or one
+    that half-closed part-way), which the stdlib would take for the end of the headers."""
+
+    def __init__(self, rfile: io.BufferedIOBase) -> None:
+        super().__init__()
+        self._rfile = rfile
+        self.cut_short = False
+
+    def readline(self, size: int | None = -1, /) -> bytes:
+        line = self._rfile.readline(size)
+        limit = -1 if size is None else size
+        if not line.endswith(b"\n") and not 0 <= limit <= len(line):  # ended by the stream, not a line end or limit
+            self.cut_short = True
+        return line
+
+
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "pytest-thingsgraph"
@@ -116,6 +136,21 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def setup(self) -> None:
         super().setup()
         self.connection.settimeout(self.server.owner.timeout)  # a silent client is disconnected
+
+    def parse_request(self) -> bool:
+        """The stdlib's parse, except that a header block cut short is no request: nothing is answered."""
+        rfile = self.rfile
+        self._header_reader = reader = _HeaderReader(rfile)
+        self.rfile = reader
+        try:
+            parsed = super().parse_request()
+        finally:
+            self.rfile = rfile
+        if reader.cut_short:
+            self.close_connection = True
+            logger.debug("thingsgraph server: %s closed part-way through a request's headers", self.client_address)
+            return False
+        return parsed
 
     def handle(self) -> None:
         # A TLS client (https:// in an endpoint URL) sends a handshake with no line end, which would
@@ -146,8 +181,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             )
             return
         except _BadBody as error:
-            self.close_connection = True
-            self._send_json(HTTPStatus.BAD_REQUEST, {"__type": "BadRequest", "message": str(error)})
+            self._send_bad_request(error)
             return
         if path == CONTROL_PREFIX.rstrip("/") or path.startswith(CONTROL_PREFIX):
             status, document, allow = self.server.owner._control(self.command, path, self.path, body)
@@ -160,15 +194,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
         url = f"http://{self.headers.get('Host') or owner.host}{self.path}"
         try:
             response = owner.stub.answer(wire_request(self.command, url, self.headers, body))
-        except StubError as error:  # already in the stub's report; 501 is retried by no SDK
-            self._send_json(HTTPStatus.NOT_IMPLEMENTED, {"__type": "StubError", "message": str(error)})
+        except StubError as error:  # already in the stub's report
+            # a 4xx whose code no SDK takes for a retryable, throttling or clock-skew error: every SDK
+            # retries a 5xx (the JavaScript SDK v2 made 4 attempts at a 501), none retries this
+            self._send_json(HTTPStatus.BAD_REQUEST, {"__type": "StubError", "message": str(error)})
             return
         self._write(response.status_code, response.headers, response.body)  # as in-process clients get
 
     def _read_body(self) -> bytes:
         limit = self.server.owner.max_body_bytes
         encoding = self.headers.get("Transfer-Encoding")
-        length_text = self.headers.get("Content-Length")
+        length_text = self._content_length()
         if encoding is not None:
             if length_text is not None:
                 raise _BadBody("The request has both Transfer-Encoding and Content-Length: send one of them.")
@@ -186,6 +222,19 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if len(body) < length:
             raise _BadBody(f"The body ended after {len(body)} of the {length} bytes its Content-Length states.")
         return body
+
+    def _content_length(self) -> str | None:
+        """The request's one ``Content-Length``; repeated identical headers are one (RFC 9110, section 8.6:
+        a header duplicated on its way), headers that disagree are refused (RFC 9112, section 6.3)."""
+        fields = self.headers.get_all("Content-Length")
+        if not fields:
+            return None
+        if len({field.strip() for field in fields}) > 1:
+            raise _BadBody(
+                f"The request has Content-Length headers that disagree ({', '.join(map(repr, fields))}): "
+                "send one Content-Length."
+            )
+        return fields[0]
 
     def _read_chunked(self, limit: int) -> bytes:
         chunks: list[bytes] = []
@@ -214,8 +263,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
         raise _BadBody("The chunked body has more than 100 trailer lines.")
 
     def handle_expect_100(self) -> bool:
-        """Refuse an oversized body before the client sends it."""
-        length_text = self.headers.get("Content-Length", "")
+        """Refuse a header block cut short, disagreeing lengths and an oversized body before the client sends it."""
+        if self._header_reader.cut_short:
+            return False  # parse_request closes the connection
+        try:
+            length_text = self._content_length() or ""
+        except _BadBody as error:
+            self._send_bad_request(error)
+            return False
         limit = self.server.owner.max_body_bytes
         if length_text.strip().isdigit() and int(length_text) > limit:
             self.close_connection = True
@@ -225,6 +280,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             )
             return False
         return super().handle_expect_100()
+
+    def _send_bad_request(self, error: _BadBody) -> None:
+        self.close_connection = True
+        self._send_json(HTTPStatus.BAD_REQUEST, {"__type": "BadRequest", "message": str(error)})
 
     def _send_json(self, status: int, document: Mapping[str, Any], *, allow: str | None = None) -> None:
         body = json.dumps(document, separators=(",", ":")).encode()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from ._call import Call
@@ -20,19 +20,35 @@ class Problems:
     stub_errors: list[str] = field(default_factory=list)
 
 
-def report(service: Service, problems: Problems, *, check_consumed: bool) -> list[str]:
-    """The sections of the teardown report; empty when every check passed."""
+def python_option(name: str, value: bool) -> str:
+    """How the report tells a test to set the option that silences a check: its Python keyword."""
+    return f"set {name}={value}"
+
+
+def report(
+    service: Service,
+    problems: Problems,
+    *,
+    check_consumed: bool,
+    set_option: Callable[[str, bool], str] = python_option,
+) -> list[str]:
+    """The sections of the teardown report; empty when every check passed.
+
+    ``set_option(name, value)`` words the fix that silences a check (the standalone server names its flag).
+    """
     options = service.options
     sections: list[Section] = []
     if check_consumed and options.assert_all_consumed:
+        silence = f"{set_option('assert_all_consumed', False)} {SEE_OPTIONS}"
         for operation in OPERATIONS.values():
-            sections.extend(operation.unconsumed(service))
+            sections.extend(operation.unconsumed(service, silence))
     if problems.invalid_requests and not options.allow_invalid_requests:
         sections.append(
             Section(
                 "These requests were invalid and were answered with the service's error:",
                 problems.invalid_requests,
-                "Fix the code that sent them; if they are on purpose, set allow_invalid_requests=True " + SEE_OPTIONS,
+                "Fix the code that sent them; if they are on purpose, "
+                + f"{set_option('allow_invalid_requests', True)} {SEE_OPTIONS}",
             )
         )
     for operation in OPERATIONS.values():

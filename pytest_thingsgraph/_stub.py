@@ -16,7 +16,7 @@ from ._operations import Service, Unanswerable, lookup, parse, upload_entity_def
 from ._operations._uploads import DEFAULT_SCRIPT, QueuedError, QueuedUpload, Upload, uploads_of
 from ._options import StubOptions
 from ._protocol import describe, rejection_reply
-from ._report import Problems, report
+from ._report import Problems, python_option, report
 from ._scripts import prepare_error, prepare_upload
 from ._types import ScriptItem
 from ._wire import Rejection, Reply, WireRequest, WireResponse
@@ -26,6 +26,9 @@ __all__ = ["Call", "ThingsGraphStub"]
 
 class ThingsGraphStub:
     """While active, answers GetUploadStatus from per-upload scripts, and UploadEntityDefinitions from its queue."""
+
+    #: How the teardown report words the option that silences a check (thingsgraph-server names its flags).
+    _set_option = staticmethod(python_option)
 
     def __init__(self, options: StubOptions | None = None) -> None:
         self._options = options or StubOptions()
@@ -183,7 +186,7 @@ class ThingsGraphStub:
     def failures(self, *, check_consumed: bool = True) -> list[str]:
         """The teardown report: one section per failed check, each ending with its fix."""
         with self._lock:
-            return report(self._service, self._problems, check_consumed=check_consumed)
+            return report(self._service, self._problems, check_consumed=check_consumed, set_option=self._set_option)
 
     def verify(self, *, check_consumed: bool = True) -> None:
         """Raise :class:`StubError` with the teardown report if a check failed."""

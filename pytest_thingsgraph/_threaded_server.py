@@ -103,12 +103,18 @@ class ThingsGraphServer:
     def environ(self) -> dict[str, str]:
         """What a child process needs to be answered by this server: merge it into ``os.environ``.
 
-        The endpoint (botocore's and the AWS SDKs' service-specific variable) and fake credentials
-        (a session token too, so a real one in the parent's environment is never mixed in);
-        the instance metadata service off. The region is left to the caller.
+        The endpoint (botocore's and the AWS SDKs' service-specific variable, which beats the general
+        ``AWS_ENDPOINT_URL`` and the config file's ``endpoint_url``, so those are left to the child's
+        other services), with everything else that decides it set too: configured endpoints not
+        ignored, FIPS and dual-stack off (the JavaScript SDK v3 refuses either with a custom endpoint);
+        fake credentials (a session token too, so a real one in the parent's environment is never
+        mixed in); the instance metadata service off. The region is left to the caller.
         """
         return {
             "AWS_ENDPOINT_URL_IOTTHINGSGRAPH": self.endpoint_url,
+            "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "false",
+            "AWS_USE_FIPS_ENDPOINT": "false",
+            "AWS_USE_DUALSTACK_ENDPOINT": "false",
             "AWS_ACCESS_KEY_ID": FAKE_ACCESS_KEY_ID,
             "AWS_SECRET_ACCESS_KEY": FAKE_SECRET_ACCESS_KEY,
             "AWS_SESSION_TOKEN": FAKE_SESSION_TOKEN,

@@ -17,6 +17,7 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from ._endpoints import is_loopback_host
 from ._errors import UsageError
@@ -32,8 +33,27 @@ from ._threaded_server import (
     non_loopback_warning,
 )
 
+if TYPE_CHECKING:
+    from ._stub import ThingsGraphStub
+
 #: The stub's options that matter in a server process (the others concern in-process botocore clients).
 SERVER_OPTIONS = ("assert_all_consumed", "allow_invalid_requests", "validate_definitions")
+
+
+def flag(name: str, value: bool) -> str:
+    """How this command's report says to set a stub option: the flag that sets it (``--no-`` for false)."""
+    return f"start thingsgraph-server with --{'' if value else 'no-'}{name.replace('_', '-')}"
+
+
+def _stub(options: StubOptions) -> ThingsGraphStub:
+    """The served stub, whose teardown report (on stderr and at ``/_thingsgraph/report``) names this
+    command's flags where the in-process report names the Python options."""
+    from ._stub import ThingsGraphStub  # pydantic: imported here, after the arguments parse, so --help stays quick
+
+    class CommandLineStub(ThingsGraphStub):
+        _set_option = staticmethod(flag)
+
+    return CommandLineStub(options)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -88,10 +108,8 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the server until SIGINT or SIGTERM; return the exit status."""
     arguments = _parser().parse_args(argv)
-    from ._stub import ThingsGraphStub  # pydantic: imported here, after the arguments parse, so --help stays quick
-
     try:
-        stub = ThingsGraphStub(StubOptions(**{name: getattr(arguments, name) for name in SERVER_OPTIONS}))
+        stub = _stub(StubOptions(**{name: getattr(arguments, name) for name in SERVER_OPTIONS}))
         if arguments.script is not None:
             apply_script(stub, _read_script(arguments.script), where=str(arguments.script))
         server = ThingsGraphServer(

@@ -138,15 +138,15 @@ def test_the_report_takes_check_consumed_true_or_false(own_server: ThingsGraphSe
     [
         ({"script": ["SUCCEEDED"]}, "uploadId is missing"),
         ({"uploadId": "u", "script": "SUCCEEDED"}, "script is a string: give a JSON array"),
-        ({"uploadId": "u", "script": ["DONE"]}, "'DONE' is not an upload status"),
+        ({"uploadId": "u", "script": ["DONE"]}, '"DONE" is not an upload status'),
         ({"uploadId": "u", "script": ["SUCCEEDED"], "namespace": "x"}, "unknown key 'namespace'"),
         (
             {"uploadId": "u", "script": ["SUCCEEDED"], "namespaceVersion": "3"},
-            "namespace_version='3': Input should be a valid integer",
+            "namespaceVersion='3': Input should be a valid integer",
         ),
         ({"uploadId": "u", "script": ["SUCCEEDED"], "createdDate": "2024-05-01T12:00:00"}, "has no UTC offset"),
         ({"uploadId": "u", "script": ["SUCCEEDED"], "createdDate": "yesterday"}, "is not an ISO 8601 date"),
-        ({"uploadId": "u", "script": [{"__type": "Oops", "message": "m"}]}, "needs status_code="),
+        ({"uploadId": "u", "script": [{"__type": "Oops", "message": "m"}]}, "needs a statusCode"),
         ({"uploadId": "u", "script": [{"__type": "ThrottlingException", "code": 1}]}, "unknown key 'code'"),
         (["SUCCEEDED"], "is an array: give a JSON object"),
     ],

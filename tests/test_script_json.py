@@ -136,14 +136,13 @@ def test_a_queued_answers_own_problems_are_named_by_where() -> None:
     stub = ThingsGraphStub()
     with pytest.raises(UsageError) as caught:
         queue_upload_entity_definitions_json(stub, {"__type": "ThrottlingException", "expected": 5})
-    assert str(caught.value) == (
-        "answer: on_upload_entity_definitions(ServiceError('ThrottlingException')): "
-        "expected=5 is not a dict of request members."
-    )
+    assert str(caught.value) == "answer: expected is a number: give an object of request members."
     with pytest.raises(UsageError) as caught:
         queue_upload_entity_definitions_json(stub, {"namespaceVersion": "x"}, where="entry")
-    assert str(caught.value).startswith("entry: on_upload_entity_definitions(upload_id=")
-    assert str(caught.value).endswith("namespace_version='x': Input should be a valid integer.")
+    assert str(caught.value) == (
+        "entry: the upload is not a valid GetUploadStatus response: "
+        "namespaceVersion='x': Input should be a valid integer."
+    )
     with pytest.raises(UsageError) as caught:
         queue_upload_entity_definitions_json(stub, {"namespaceVersion": "x", "uploadId": 5})
     assert str(caught.value).startswith("answer: ")

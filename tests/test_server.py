@@ -101,13 +101,13 @@ def test_same_bytes_as_the_stub_answers_in_process(thingsgraph_server: ThingsGra
     assert over_http == in_process
 
 
-def test_stub_error_is_501_and_in_the_report(
+def test_stub_error_is_400_and_in_the_report(
     thingsgraph_server: ThingsGraphServer, thingsgraph_stub: ThingsGraphStub
 ) -> None:
     url = thingsgraph_server.endpoint_url
     with closing(connect(url)) as connection:
         status, _, body = call(connection, url, {"namespaceName": "acme"}, operation="DescribeNamespace")
-    assert status == 501
+    assert status == 400
     answer = json.loads(body)
     assert answer["__type"] == "StubError"
     assert "DescribeNamespace" in answer["message"]

@@ -577,7 +577,7 @@ def test_unstubbed_call_fails_the_run(started: list[Running]) -> None:
     child = start(started)
     with closing(connect(child.url)) as connection:
         status, _, body = call(connection, child.url, {}, operation="GetEntities")
-    assert status == 501
+    assert status == 400
     assert json.loads(body)["__type"] == "StubError"
     returncode, stderr = child.stop()
     assert returncode == 1

@@ -77,8 +77,9 @@ class Operation:
     parse: Callable[[bytes], ParsedRequest | Rejection]
     #: Its answer to a request ``parse`` accepted.
     handle: Handler
-    #: The teardown sections of what the test scripted for it and no call took (with ``assert_all_consumed``).
-    unconsumed: Callable[[Service], list[Section]]
+    #: The teardown sections of what the test scripted for it and no call took (with ``assert_all_consumed``);
+    #: the second argument words how to silence the check ("set assert_all_consumed=False (see ...)").
+    unconsumed: Callable[[Service, str], list[Section]]
     #: The method whose ``expected=`` its calls are held to, named in the teardown report (``None``: none is).
     expected_by: str | None
     #: Its line in the "Things Graph calls" report: what a call concerned (such as ``'upload-1'``), or ``None``;

@@ -10,7 +10,7 @@ from typing import Any
 from .._protocol import decode, describe, error_reply, freeze, invalid, null, too_long, wrong_type
 from .._service import GET_UPLOAD_STATUS, GET_UPLOAD_STATUS_MEMBERS, UPLOAD_ID_MAX, UPLOAD_ID_MIN
 from .._wire import ParsedRequest, Rejection
-from ._record import SEE_OPTIONS, Answer, Operation, Section, Service, Unanswerable
+from ._record import Answer, Operation, Section, Service, Unanswerable
 from ._uploads import Upload, status_of_call, upload_of_call, uploads_of
 
 
@@ -74,7 +74,7 @@ def handle(service: Service, request: ParsedRequest, region: str | None, number:
     return Answer(item.reply, upload_id)
 
 
-def unconsumed(service: Service) -> list[Section]:
+def unconsumed(service: Service, silence: str) -> list[Section]:
     """The uploads whose scripts were not polled to their end."""
     left = [upload for upload in uploads_of(service).uploads.values() if upload.unconsumed()]
     if not left:
@@ -83,8 +83,7 @@ def unconsumed(service: Service) -> list[Section]:
         Section(
             "These uploads were not polled to the end of their scripts:",
             [_unconsumed_line(upload) for upload in left],
-            "Poll them to the end or shorten their scripts; if some items are optional, "
-            "set assert_all_consumed=False " + SEE_OPTIONS,
+            "Poll them to the end or shorten their scripts; if some items are optional, " + silence,
         )
     ]
 

@@ -17,7 +17,7 @@ from .._service import (
     UPLOAD_ENTITY_DEFINITIONS_MEMBERS,
 )
 from .._wire import ParsedRequest, Rejection
-from ._record import SEE_OPTIONS, Answer, Operation, Section, Service, mismatch
+from ._record import Answer, Operation, Section, Service, mismatch
 from ._uploads import DEFAULT_SCRIPT, QueuedError, Upload, status_of_call, upload_of_call, uploads_of
 
 
@@ -104,7 +104,7 @@ def handle(service: Service, request: ParsedRequest, region: str | None, number:
     return Answer(ok_reply({"uploadId": prepared.upload_id}), prepared.upload_id, differ)
 
 
-def unconsumed(service: Service) -> list[Section]:
+def unconsumed(service: Service, silence: str) -> list[Section]:
     """The answers queued that no call took."""
     queue = uploads_of(service).queue
     if not queue:
@@ -113,7 +113,7 @@ def unconsumed(service: Service) -> list[Section]:
         Section(
             "These UploadEntityDefinitions answers were queued but no call took them:",
             [entry.label() for entry in queue],
-            "Make the calls or queue fewer answers; if some are optional, set assert_all_consumed=False " + SEE_OPTIONS,
+            "Make the calls or queue fewer answers; if some are optional, " + silence,
         )
     ]
 

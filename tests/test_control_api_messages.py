@@ -1,0 +1,164 @@
+"""Control API errors name the JSON keys the caller sent.
+
+A bad entry posted to ``/_thingsgraph/uploads`` or ``/_thingsgraph/upload-entity-definitions`` (or read
+from a ``--script`` file) is refused with 400 and a message in the JSON form's own terms: ``uploadId``,
+``statusCode``, ``"SUCCEEDED"``, never the stub's Python arguments (``add_upload('u')``, ``upload_id=``,
+``ServiceError(...)``, ``status_code=``). Each message is pinned whole.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from server_helpers import control
+
+from pytest_thingsgraph import ThingsGraphServer, ThingsGraphStub, UsageError
+from pytest_thingsgraph._script_json import apply_script
+
+UPLOADS = "/_thingsgraph/uploads"
+QUEUE = "/_thingsgraph/upload-entity-definitions"
+ITEM_KINDS = (
+    'use "IN_PROGRESS", "SUCCEEDED" or "FAILED", an object of response members, '
+    'or an error object such as {"__type": "ResourceNotFoundException", "message": "..."}.'
+)
+DOCUMENTED = (
+    "InvalidRequestException (400), ResourceNotFoundException (404), InternalFailureException (500), "
+    "ThrottlingException (400)"
+)
+#: What no message of the control API may name: the stub's methods, Python keywords, the error's class.
+PYTHON_NAMES = re.compile(r"add_upload|on_upload_entity_definitions|ServiceError|reset\(\)|\b[a-z]+_[a-z_]+=")
+
+
+def upload(**members: object) -> dict[str, object]:
+    return {"uploadId": "u", "script": ["SUCCEEDED"], **members}
+
+
+CASES: list[tuple[str, object, str]] = [
+    (UPLOADS, upload(uploadId=5), 'uploadId is a number: give a string such as "u-1".'),
+    (
+        UPLOADS,
+        upload(uploadId=""),
+        "the upload is not a valid GetUploadStatus response: uploadId='': String should have at least 1 character.",
+    ),
+    (UPLOADS, upload(script=[]), 'script is empty: give at least one item, such as ["SUCCEEDED"].'),
+    (
+        UPLOADS,
+        upload(script=["SUCCEDED"]),
+        f'script item 0 "SUCCEDED" is not an upload status (did you mean "SUCCEEDED"?): {ITEM_KINDS}',
+    ),
+    (UPLOADS, upload(script=["IN_PROGRESS", 5]), f"script item 1 is a number: {ITEM_KINDS}"),
+    (UPLOADS, upload(script=[None]), f"script item 0 is null: {ITEM_KINDS}"),
+    (
+        UPLOADS,
+        upload(script=[{"uploadStatus": "NOPE"}]),
+        "script item 0 is not a valid GetUploadStatus response: "
+        "uploadStatus='NOPE': Input should be 'IN_PROGRESS', 'SUCCEEDED' or 'FAILED'.",
+    ),
+    (
+        UPLOADS,
+        upload(script=["SUCCEEDED", "IN_PROGRESS"]),
+        "script item 1 'IN_PROGRESS' comes after the upload ended SUCCEEDED: an upload that reached SUCCEEDED "
+        "stays SUCCEEDED. End the script there, or give the upload a second script under another upload ID.",
+    ),
+    (
+        UPLOADS,
+        upload(region=5),
+        'region 5 is not a region name: give one such as "us-east-1", or leave region out to answer in every region.',
+    ),
+    (
+        UPLOADS,
+        upload(region=""),
+        'region "" is not a region name: give one such as "us-east-1", or leave region out to answer in every region.',
+    ),
+    (
+        UPLOADS,
+        upload(namespaceVersion="x"),
+        "the upload is not a valid GetUploadStatus response: namespaceVersion='x': Input should be a valid integer.",
+    ),
+    (
+        UPLOADS,
+        upload(failureReason="x"),
+        "the upload is not a valid GetUploadStatus response: failureReason='x': Input should be a valid list.",
+    ),
+    (
+        UPLOADS,
+        upload(namespaceName="\ud800"),
+        "the upload: namespaceName='\\ud800' has a lone surrogate, which no UTF-8 JSON response can carry: "
+        "pass text without one.",
+    ),
+    (UPLOADS, upload(createdDate=-5), "createdDate=-5 is outside 1970-2199: give a date in that range."),
+    (
+        UPLOADS,
+        upload(createdDate="2300-01-01T00:00:00Z"),
+        "createdDate='2300-01-01T00:00:00Z' is outside 1970-2199: give a date in that range.",
+    ),
+    (
+        UPLOADS,
+        upload(script=[{"__type": "Oops", "message": "m"}]),
+        f"script item 0: Oops needs a statusCode: only {DOCUMENTED} have a documented status.",
+    ),
+    (
+        UPLOADS,
+        upload(script=[{"__type": 5}]),
+        "script item 0: __type 5 is not an error code: use one of InvalidRequestException, "
+        "ResourceNotFoundException, InternalFailureException, ThrottlingException, or another identifier "
+        "with a statusCode.",
+    ),
+    (
+        UPLOADS,
+        upload(script=[{"__type": "ResourceNotFoundException", "message": 5}]),
+        "script item 0: message 5 is a number: give a string.",
+    ),
+    (
+        UPLOADS,
+        upload(script=[{"__type": "ResourceNotFoundException", "statusCode": 200}]),
+        "script item 0: statusCode 200 is not an error status: give a number from 400 to 599.",
+    ),
+    (
+        UPLOADS,
+        upload(script=[{"__type": "ResourceNotFoundException", "statusCode": "404"}]),
+        'script item 0: statusCode "404" is not an error status: give a number from 400 to 599.',
+    ),
+    (QUEUE, {"uploadId": 5}, 'uploadId is a number: give a string such as "u-1".'),
+    (QUEUE, {"script": []}, 'script is empty: give at least one item, such as ["SUCCEEDED"].'),
+    (
+        QUEUE,
+        {"namespaceVersion": "x"},
+        "the upload is not a valid GetUploadStatus response: namespaceVersion='x': Input should be a valid integer.",
+    ),
+    (QUEUE, {"expected": 5}, "expected is a number: give an object of request members."),
+    (
+        QUEUE,
+        {"expected": {"nope": 1}},
+        'expected has "nope", which is not a member of UploadEntityDefinitionsRequest: '
+        "use document, syncWithPublicNamespace, deprecateExistingEntities.",
+    ),
+    (
+        QUEUE,
+        {"__type": "InvalidRequestException", "expected": []},
+        "expected is an array: give an object of request members.",
+    ),
+    (QUEUE, {"__type": "Oops"}, f"Oops needs a statusCode: only {DOCUMENTED} have a documented status."),
+]
+
+
+@pytest.mark.parametrize(("route", "document", "message"), CASES)
+def test_a_bad_entry_is_named_by_its_json_keys(
+    thingsgraph_server: ThingsGraphServer, route: str, document: object, message: str
+) -> None:
+    status, answer = control(thingsgraph_server.endpoint_url, "POST", route, document)
+
+    assert (status, answer) == (400, {"message": f"POST {route}: {message}"})
+    assert not PYTHON_NAMES.search(answer["message"])
+    assert thingsgraph_server.stub.failures() == []  # nothing was scripted
+
+
+def test_a_script_file_entry_is_named_by_its_json_keys_and_place() -> None:
+    document = {"uploadEntityDefinitions": [{}, {"script": ["FAILED"], "failureReason": "bad"}]}
+    with pytest.raises(UsageError) as caught:
+        apply_script(ThingsGraphStub(), document, where="script.json")
+    assert str(caught.value) == (
+        "script.json: uploadEntityDefinitions[1]: the upload is not a valid GetUploadStatus response: "
+        "failureReason='bad': Input should be a valid list."
+    )
