@@ -122,7 +122,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if failures:
         print("\n\n".join(failures), file=sys.stderr, flush=True)
         return 1
-    print(f"thingsgraph-server: stopped; {len(stub.calls)} calls answered, no failures.", file=sys.stderr, flush=True)
+    answered = f"{len(stub.calls)} call{'' if len(stub.calls) == 1 else 's'} answered"
+    print(f"thingsgraph-server: stopped; {answered}, no failures.", file=sys.stderr, flush=True)
     return 0
 
 

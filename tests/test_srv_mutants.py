@@ -535,7 +535,7 @@ def test_log_requests_writes_one_line_a_request_to_stderr() -> None:
     assert result.stderr == (
         "thingsgraph-server: POST /_thingsgraph/uploads -> 200\n"
         "thingsgraph-server: POST / -> 200\n"
-        "thingsgraph-server: stopped; 1 calls answered, no failures.\n"
+        "thingsgraph-server: stopped; 1 call answered, no failures.\n"
     )
 
 
