@@ -17,6 +17,9 @@ from ._options import StubOptions
 from ._registry import active_stub
 from ._service import UploadStatus
 
+#: This release's version, written here only: pyproject.toml reads it (``[tool.setuptools.dynamic]``).
+__version__ = "0.2.0"
+
 if TYPE_CHECKING:
     from ._patcher import ThingsGraphPatcher, mock_thingsgraph
     from ._server import ThingsGraphServer
