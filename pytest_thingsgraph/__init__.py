@@ -16,6 +16,9 @@ from ._errors import ServiceError, StubError, UsageError
 from ._options import StubOptions
 from ._service import UploadStatus
 
+#: This release's version, written here only: pyproject.toml reads it (``[tool.setuptools.dynamic]``).
+__version__ = "0.2.0"
+
 if TYPE_CHECKING:
     from ._call import Call
     from ._mock import ThingsGraphPatcher, mock_thingsgraph

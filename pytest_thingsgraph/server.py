@@ -13,6 +13,7 @@ import argparse
 import json
 import signal
 import sys
+import textwrap
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -56,12 +57,49 @@ def _stub(options: StubOptions) -> ThingsGraphStub:
     return CommandLineStub(options)
 
 
+#: The script file's format, printed by --help: what an installed package can show (docs/server-mode.md, the
+#: full reference, is in the repository and the sdist, not in the wheel). One line a paragraph.
+SCRIPT_FILE_FORMAT = """\
+script file (--script FILE) and control API:
+  {"uploads": [UPLOAD, ...], "uploadEntityDefinitions": [UPLOAD or ERROR, ...]}
+  UPLOAD: {"uploadId": "u-1", "script": [ITEM, ...]} with any of "namespaceName", "namespaceArn", \
+"namespaceVersion", "createdDate" (epoch seconds, or ISO 8601 text with an offset: "2024-05-01T12:00:00Z"), \
+"failureReason" and "region": add_upload's arguments, in camelCase.
+  ITEM: a status ("IN_PROGRESS", "SUCCEEDED", "FAILED"), an object of response members, or an ERROR.
+  ERROR: {"__type": "ThrottlingException", "message": "Rate exceeded", "statusCode": 400}; "statusCode" only \
+for a code the service does not document.
+  An uploadEntityDefinitions entry answers the next UploadEntityDefinitions call: its "uploadId" and "script" \
+are optional, it has no "region", and "expected": {...} names request members the call must carry.
+  POST /_thingsgraph/uploads takes an UPLOAD, POST /_thingsgraph/upload-entity-definitions an entry; \
+GET /_thingsgraph/calls and /_thingsgraph/report show what happened; POST /_thingsgraph/reset forgets it.
+example:
+  {"uploads": [{"uploadId": "u-1", "script": ["IN_PROGRESS", {"__type": "ThrottlingException"}, "SUCCEEDED"]}]}"""
+
+
+class _HelpFormatter(argparse.HelpFormatter):
+    """argparse's own, except that each line of a text is a paragraph of its own: an indented one wraps under
+    its indent plus two spaces (the epilog's entries), an unindented one as argparse wraps it (the description)."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        paragraphs = []
+        for line in text.splitlines():
+            own = indent + line[: len(line) - len(line.lstrip())]
+            hanging = own + "  " if own != indent else own
+            words = " ".join(line.split())
+            paragraphs.append(
+                textwrap.fill(words, width, initial_indent=own, subsequent_indent=hanging, break_on_hyphens=False)
+            )
+        return "\n".join(paragraphs)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="thingsgraph-server",
         description="Serve a pytest-thingsgraph stub of AWS IoT Things Graph over HTTP. The first line on stdout "
         "holds the endpoint URL; SIGINT or SIGTERM stops the server, prints the teardown report to stderr and "
         "exits 1 if it has failures.",
+        epilog=SCRIPT_FILE_FORMAT,
+        formatter_class=_HelpFormatter,
     )
     parser.add_argument(
         "--host",
@@ -76,7 +114,7 @@ def _parser() -> argparse.ArgumentParser:
         "--script",
         type=Path,
         metavar="FILE",
-        help=f"JSON script file: {SCRIPT_FILE_SHAPE} (see docs/server-mode.md)",
+        help=f"JSON script file: {SCRIPT_FILE_SHAPE} (see its format below)",
     )
     parser.add_argument(
         "--timeout",
@@ -157,7 +195,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if failures:
         print("\n\n".join(failures), file=sys.stderr, flush=True)
         return 1
-    print(f"thingsgraph-server: stopped; {len(stub.calls)} calls answered, no failures.", file=sys.stderr, flush=True)
+    answered = f"{len(stub.calls)} call{'' if len(stub.calls) == 1 else 's'} answered"
+    print(f"thingsgraph-server: stopped; {answered}, no failures.", file=sys.stderr, flush=True)
     return 0
 
 

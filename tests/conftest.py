@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib.metadata
 import logging
 import os
 import socket
@@ -29,6 +30,38 @@ settings.register_profile("mutation", max_examples=20, deadline=None, suppress_h
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 pytest_plugins = ["pytester"]
+
+
+def _pytest_asyncio_leaves_a_loop() -> bool:
+    try:
+        major, minor = (int(part) for part in importlib.metadata.version("pytest-asyncio").split(".")[:2])
+    except importlib.metadata.PackageNotFoundError:
+        return False
+    return (major, minor) < (0, 24)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if _pytest_asyncio_leaves_a_loop():
+        # tox -e oldest: after each async test pytest-asyncio 0.23 (the last for pytest 7.4) makes a fresh event
+        # loop current, which a later asyncio.run() replaces without closing it: its self-pipe, an AF_UNIX socket
+        # pair, is collected unclosed in whatever test runs then. 0.24 and later leave no loop behind, so every
+        # other env keeps this warning an error (the server's own socket pair included).
+        config.addinivalue_line(
+            "filterwarnings",
+            "ignore:Exception ignored in. <socket.socket fd=-1, family=AddressFamily.AF_UNIX"
+            ":pytest.PytestUnraisableExceptionWarning",
+        )
+
+
+@pytest.fixture
+def pytester(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
+    """pytester's inner sessions, with this suite's pytest-asyncio loop scope (unset, each session warns).
+
+    pytester clears PYTEST_ADDOPTS when it starts; set after, it reaches in-process and subprocess runs alike,
+    and ``-o`` overrides whatever ini file a test writes.
+    """
+    monkeypatch.setenv("PYTEST_ADDOPTS", "-o asyncio_default_fixture_loop_scope=function")
+    return pytester
 
 
 @pytest.fixture

@@ -303,7 +303,7 @@ def test_log_requests_writes_one_line_a_request_to_stderr() -> None:
     assert result.stderr == (
         "thingsgraph-server: POST /_thingsgraph/uploads -> 200\n"
         "thingsgraph-server: POST / -> 200\n"
-        "thingsgraph-server: stopped; 1 calls answered, no failures.\n"
+        "thingsgraph-server: stopped; 1 call answered, no failures.\n"
     )
 
 
@@ -408,7 +408,7 @@ def test_the_help_says_what_each_option_does() -> None:
         "--host": "address to listen on (default 127.0.0.1). Any non-loopback address prints a warning: "
         "the control API has no authentication.",
         "--port": "port to listen on; 0 (the default) picks a free one",
-        "--script": 'JSON script file: {"uploads": [...], "uploadEntityDefinitions": [...]} (see docs/server-mode.md)',
+        "--script": 'JSON script file: {"uploads": [...], "uploadEntityDefinitions": [...]} (see its format below)',
         "--timeout": "seconds a silent connection is kept open (default 10)",
         "--max-body-bytes": "larger request bodies get 413 (default 8 MiB)",
         "--log-requests": "log each request's method, path and status to stderr",
