@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import hypothesis
 import pytest
 
 import pytest_thingsgraph
@@ -170,7 +171,12 @@ def test_a_strategy_passes_the_health_checks_of_default_settings_as_the_first_of
     examples), or not, by luck: so the check here is that the draws write no table at all.
     """
     storage = tmp_path / "hypothesis"
-    environment = {key: value for key, value in os.environ.items() if not key.startswith("HYPOTHESIS")}
+    # a user's machine: no hypothesis variable, and none of the CI variables that make hypothesis load its
+    # "ci" profile (no deadline, health checks off) in place of the defaults this test is about
+    ci_variables = getattr(hypothesis._settings, "_CI_VARS", {"CI": None})
+    environment = {
+        key: value for key, value in os.environ.items() if not key.startswith("HYPOTHESIS") and key not in ci_variables
+    }
     environment["HYPOTHESIS_STORAGE_DIRECTORY"] = str(storage)
     result = subprocess.run(
         [sys.executable, "-c", UNDER_DEFAULT_SETTINGS, name, str(storage)],
