@@ -10,7 +10,8 @@ from collections.abc import Callable, Iterator
 from types import TracebackType
 from typing import Any, TypeVar, overload
 
-from ._errors import UsageError
+from . import _registry
+from ._errors import StubError, UsageError
 from ._options import StubOptions, merge_options
 from ._stub import ThingsGraphStub
 
@@ -32,6 +33,10 @@ class ThingsGraphPatcher:
         self._owner = owner
         self._started_at = started_at  # where its stubs start, for messages; None: the caller of start()
         self._running: list[ThingsGraphStub] = []
+        #: In a decorated plain class with setup_method or teardown_method: the stub of the running test
+        #: (started before setup_method, stopped after teardown_method), and whether the test raised.
+        self._test_stub: ThingsGraphStub | None = None
+        self._test_raised = False
 
     def start(self) -> ThingsGraphStub:
         """Start a stub that answers every client, and return it."""
@@ -52,8 +57,13 @@ class ThingsGraphPatcher:
             yield stub
         except BaseException:
             self.stop(check=False)
+            _registry.note_raised(stub)  # for the failed test's "Things Graph calls" section
             raise
-        self.stop()
+        try:
+            self.stop()
+        except StubError:
+            _registry.note_raised(stub)
+            raise
 
     def stop(self, *, check: bool = True, check_consumed: bool = True) -> None:
         """Stop the stub this patcher started last; then, with ``check``, raise :class:`StubError` if a check failed."""
@@ -82,25 +92,40 @@ class ThingsGraphPatcher:
     def __call__(self, target: _Target) -> _Target: ...
 
     def __call__(self, target: Any) -> Any:
-        """Decorate a function, a coroutine function, a ``unittest.TestCase`` class or a test class."""
+        """Decorate a function, a coroutine function, a generator function, a ``unittest.TestCase`` class or a test
+        class; what it returns is what it wraps (a generator function stays one)."""
         if isinstance(target, type):
             if issubclass(target, unittest.TestCase):
                 return self._decorate_test_case(target)
             return self._decorate_class(target)
+        if inspect.isasyncgenfunction(target):
+            raise TypeError(
+                f"mock_thingsgraph() cannot decorate the async generator function {target.__qualname__}: "
+                "use a with block inside it (with mock_thingsgraph() as stub: ...)."
+            )
         if inspect.iscoroutinefunction(target):
 
             @functools.wraps(target)
             async def run_async(*args: Any, **kwargs: Any) -> Any:
-                with self._around(target):
+                with self._in_test(target):
                     return await target(*args, **kwargs)
 
             setattr(run_async, _STUBBED, True)
             return run_async
+        if inspect.isgeneratorfunction(target):
+
+            @functools.wraps(target)
+            def run_generator(*args: Any, **kwargs: Any) -> Any:
+                with self._in_test(target):
+                    return (yield from target(*args, **kwargs))
+
+            setattr(run_generator, _STUBBED, True)
+            return run_generator
         if inspect.isfunction(target) or inspect.ismethod(target):
 
             @functools.wraps(target)
             def run(*args: Any, **kwargs: Any) -> Any:
-                with self._around(target):
+                with self._in_test(target):
                     return target(*args, **kwargs)
 
             setattr(run, _STUBBED, True)
@@ -109,6 +134,20 @@ class ThingsGraphPatcher:
             f"mock_thingsgraph() cannot decorate {target!r} ({type(target).__name__}): decorate a function, "
             "a coroutine function, a unittest.TestCase class or a test class, or use it as a with block."
         )
+
+    @contextlib.contextmanager
+    def _in_test(self, target: Callable[..., Any]) -> Iterator[None]:
+        """The stub of one call of ``target``: the test's own when setup_method started one, else a new one."""
+        if self._test_stub is not None and _registry.active() is self._test_stub:
+            try:
+                yield
+            except BaseException:
+                self._test_raised = True
+                _registry.note_raised(self._test_stub)  # for the failed test's "Things Graph calls" section
+                raise
+            return
+        with self._around(target):
+            yield
 
     def _decorate_test_case(self, case: type[unittest.TestCase]) -> type[unittest.TestCase]:
         """A stub runs for each test, from before ``setUp`` to after ``tearDown`` and the cleanups.
@@ -133,15 +172,72 @@ class ThingsGraphPatcher:
         return case
 
     def _decorate_class(self, cls: type) -> type:
-        """Each ``test*`` method (sync or async), its own or inherited, runs with a stub of its own.
+        """Each ``test*`` method (sync or async, static or class method), its own or inherited, runs with a stub of
+        its own; with ``setup_method`` or ``teardown_method``, from before the one to after the other.
 
         An inherited method a decorated base class already wraps keeps that base's stub.
         """
         for name in dir(cls):
             member = inspect.getattr_static(cls, name)
-            if name.startswith("test") and inspect.isfunction(member) and not hasattr(member, _STUBBED):
+            if not name.startswith("test"):
+                continue
+            if isinstance(member, (staticmethod, classmethod)):
+                function = member.__func__
+                if inspect.isfunction(function) and not hasattr(function, _STUBBED):
+                    setattr(cls, name, type(member)(self(function)))
+            elif inspect.isfunction(member) and not hasattr(member, _STUBBED):
                 setattr(cls, name, self(member))
+        set_up = inspect.getattr_static(cls, "setup_method", None)
+        tear_down = inspect.getattr_static(cls, "teardown_method", None)
+        if (set_up is not None or tear_down is not None) and not hasattr(set_up, _STUBBED):
+            self._wrap_setup_and_teardown(cls, set_up, tear_down)
         return cls
+
+    def _wrap_setup_and_teardown(self, cls: type, set_up: Any, tear_down: Any) -> None:
+        """The test's stub starts before ``setup_method`` and stops (with its checks) after ``teardown_method``."""
+
+        def setup_method(test: Any, method: Any = None) -> None:
+            target = method if method is not None else set_up
+            self._test_stub = self._start(
+                f"{self._owner} decorating {getattr(target, '__qualname__', repr(target))}", _defined_at(target)
+            )
+            self._test_raised = False
+            try:
+                _call_xunit(set_up, test, method)
+            except BaseException:
+                self._end_test(check=False)
+                raise
+
+        def teardown_method(test: Any, method: Any = None) -> None:
+            try:
+                _call_xunit(tear_down, test, method)
+            except BaseException:
+                self._end_test(check=False)
+                raise
+            self._end_test(check=not self._test_raised)
+
+        for function in (setup_method, teardown_method):
+            setattr(function, _STUBBED, True)
+            function.__qualname__ = f"{cls.__qualname__}.{function.__name__}"
+            setattr(cls, function.__name__, function)
+
+    def _end_test(self, *, check: bool) -> None:
+        stub, self._test_stub = self._test_stub, None
+        if stub is not None and self._running and self._running[-1] is stub:
+            self.stop(check=check)
+
+
+def _call_xunit(method: Any, test: Any, argument: Any) -> None:
+    """Call a class's own ``setup_method``/``teardown_method`` (if any) as pytest does: with its argument if it
+    takes one."""
+    if method is None:
+        return
+    bound = method.__get__(test, type(test))
+    count = getattr(getattr(bound, "__code__", None), "co_argcount", 1) - (1 if inspect.ismethod(bound) else 0)
+    if count:
+        bound(argument)
+    else:
+        bound()
 
 
 def _defined_at(target: Callable[..., Any]) -> str | None:
@@ -150,14 +246,28 @@ def _defined_at(target: Callable[..., Any]) -> str | None:
     return f"{code.co_filename}:{code.co_firstlineno}" if code is not None else None
 
 
-def mock_thingsgraph(**options: bool) -> ThingsGraphPatcher:
+@overload
+def mock_thingsgraph(target: _Class, /) -> _Class: ...
+
+
+@overload
+def mock_thingsgraph(target: _Target, /) -> _Target: ...
+
+
+@overload
+def mock_thingsgraph(**options: bool) -> ThingsGraphPatcher: ...
+
+
+def mock_thingsgraph(target: Any = None, /, **options: bool) -> Any:
     """Run a stub with ``start()``/``stop()``, in a ``with`` block, or around a decorated function or class.
 
     Takes the options as keywords (see :class:`StubOptions`). On stop the
     teardown checks run and a failure raises :class:`StubError`, unless the
     block is already raising. While it runs, :func:`active_stub` returns the stub.
+    Without parentheses (``@mock_thingsgraph``) it decorates with the default options.
     """
-    return ThingsGraphPatcher(merge_options(_DEFAULT_OPTIONS, options, source="mock_thingsgraph()"))
+    patcher = ThingsGraphPatcher(merge_options(_DEFAULT_OPTIONS, options, source="mock_thingsgraph()"))
+    return patcher if target is None else patcher(target)
 
 
 _DEFAULT_OPTIONS = StubOptions()  # frozen: one for every mock_thingsgraph()

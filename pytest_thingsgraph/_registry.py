@@ -35,11 +35,16 @@ class ActiveStub(Protocol):
         """Note a retry delay a client asked for."""
         ...
 
+    def deactivate(self) -> None:
+        """Stop answering (for a stub its test left running)."""
+        ...
+
 
 _lock = threading.Lock()
 _active: ActiveStub | None = None
 _owner = ""
 _guards = 0
+_raised: ActiveStub | None = None  # the last stub a decorated call stopped while raising
 
 
 def active() -> ActiveStub | None:
@@ -82,6 +87,24 @@ def deactivate(stub: ActiveStub) -> None:
     with _lock:
         if _active is stub:
             _active, _owner = None, ""
+
+
+def owner() -> str:
+    """What started the active stub, and where; empty when none is active."""
+    return _owner
+
+
+def note_raised(stub: ActiveStub) -> None:
+    """Note the stub a decorated test stopped while raising, for the failed test's report."""
+    global _raised
+    _raised = stub
+
+
+def take_raised() -> ActiveStub | None:
+    """The stub :func:`note_raised` noted last, forgotten as it is returned."""
+    global _raised
+    stub, _raised = _raised, None
+    return stub
 
 
 def _caller_outside_package() -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -20,6 +21,15 @@ class Problems:
     stub_errors: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True)
+class Unanswered:
+    """A call the stub had no answer for (it raised :class:`StubError` to the client): request ``number``."""
+
+    number: int
+    operation: str
+    region: str | None
+
+
 def python_option(name: str, value: bool) -> str:
     """How the report tells a test to set the option that silences a check: its Python keyword."""
     return f"set {name}={value}"
@@ -31,10 +41,12 @@ def report(
     *,
     check_consumed: bool,
     set_option: Callable[[str, bool], str] = python_option,
+    known: str = "",
 ) -> list[str]:
     """The sections of the teardown report; empty when every check passed.
 
-    ``set_option(name, value)`` words the fix that silences a check (the standalone server names its flag).
+    ``set_option(name, value)`` words the fix that silences a check (the standalone server names its flag);
+    ``known`` is a failure already reported: the stub errors it states are left out.
     """
     options = service.options
     sections: list[Section] = []
@@ -61,11 +73,12 @@ def report(
                     f"Fix the code that sent them, or the expected= of {operation.expected_by}.",
                 )
             )
-    if problems.stub_errors:
+    stub_errors = [error for error in problems.stub_errors if not known or error not in known]
+    if stub_errors:
         sections.append(
             Section(
                 "The stub raised StubError during the test (the code under test may have caught it):",
-                problems.stub_errors,
+                stub_errors,
                 "",
             )
         )
@@ -77,15 +90,29 @@ def _text(section: Section) -> str:
     return f"{section.title}\n{body}" + (f"\n{section.fix}" if section.fix else "")
 
 
-def calls_section(calls: Sequence[Call], *, head: int = 20, tail: int = 30) -> str:
-    """The calls of a failed test, one line each; a long history keeps its first and last calls."""
-    if not calls:
+def calls_section(
+    calls: Sequence[Call], unanswered: Sequence[Unanswered] = (), *, head: int = 20, tail: int = 30
+) -> str:
+    """The calls of a failed test, one line each; a long history keeps its first and last calls.
+
+    The calls the stub had no answer for take their place among them, by request number.
+    """
+    if not calls and not unanswered:
         return "no Things Graph calls were made"
-    lines = [_call_line(number, call) for number, call in enumerate(calls, 1)]
+    skipped = {call.number for call in unanswered}
+    answered = (number for number in itertools.count(1) if number not in skipped)
+    numbered = [(number, _call_line(number, call)) for number, call in zip(answered, calls, strict=False)]
+    numbered += [(call.number, _unanswered_line(call)) for call in unanswered]
+    lines = [line for _, line in sorted(numbered)]
     if len(lines) > head + tail:
         left_out = len(lines) - head - tail
         lines[head:-tail] = [f"... {left_out} call{'s' if left_out > 1 else ''} left out ..."]
     return "\n".join(lines)
+
+
+def _unanswered_line(call: Unanswered) -> str:
+    """``number operation - region - not answered ...``: a call the stub raised StubError for."""
+    return f"{call.number:>4} {call.operation} - {call.region or '-'} - not answered: the stub raised StubError"
 
 
 def _call_line(number: int, call: Call) -> str:

@@ -16,7 +16,7 @@ from ._operations import Service, Unanswerable, lookup, parse, upload_entity_def
 from ._operations._uploads import DEFAULT_SCRIPT, QueuedError, QueuedUpload, Upload, uploads_of
 from ._options import StubOptions
 from ._protocol import describe, rejection_reply
-from ._report import Problems, python_option, report
+from ._report import Problems, Unanswered, calls_section, python_option, report
 from ._scripts import prepare_error, prepare_upload
 from ._types import ScriptItem
 from ._wire import Rejection, Reply, WireRequest, WireResponse
@@ -37,6 +37,7 @@ class ThingsGraphStub:
         self._lock = threading.Lock()
         self._service = Service(self._options)
         self._calls: list[Call] = []
+        self._unanswered: list[Unanswered] = []
         self._problems = Problems()
         self._requests_seen = 0
         self._retry_delays: list[float] = []
@@ -53,6 +54,11 @@ class ThingsGraphStub:
         """Every request answered so far, in order (a copy)."""
         with self._lock:
             return list(self._calls)
+
+    def calls_report(self) -> str:
+        """The "Things Graph calls" section of a failed test: every call, answered or not."""
+        with self._lock:
+            return calls_section(self._calls, self._unanswered)
 
     @property
     def retry_delays(self) -> list[float]:
@@ -179,14 +185,24 @@ class ThingsGraphStub:
         with self._lock:
             self._service = Service(self._options)
             self._calls.clear()
+            self._unanswered.clear()
             self._problems = Problems()
             self._requests_seen = 0
             self._retry_delays.clear()
 
-    def failures(self, *, check_consumed: bool = True) -> list[str]:
-        """The teardown report: one section per failed check, each ending with its fix."""
+    def failures(self, *, check_consumed: bool = True, known: str = "") -> list[str]:
+        """The teardown report: one section per failed check, each ending with its fix.
+
+        ``known`` is a failure already reported: the stub errors it states are left out.
+        """
         with self._lock:
-            return report(self._service, self._problems, check_consumed=check_consumed, set_option=self._set_option)
+            return report(
+                self._service,
+                self._problems,
+                check_consumed=check_consumed,
+                set_option=self._set_option,
+                known=known,
+            )
 
     def verify(self, *, check_consumed: bool = True) -> None:
         """Raise :class:`StubError` with the teardown report if a check failed."""
@@ -203,7 +219,9 @@ class ThingsGraphStub:
         _adapters.acquire()
 
     def deactivate(self) -> None:
-        """Stop answering; scripts can no longer be added."""
+        """Stop answering; scripts can no longer be added. Once stopped, stopping again changes nothing."""
+        if self._stopped:
+            return
         _adapters.release()
         _registry.deactivate(self)
         self._stopped = True
@@ -231,6 +249,7 @@ class ThingsGraphStub:
                 answer = lookup(name, number).handle(self._service, parsed, request.region, number)
             except Unanswerable as error:
                 self._problems.stub_errors.append(str(error))
+                self._unanswered.append(Unanswered(number, name, request.region))
                 raise StubError(str(error)) from None
             if answer.mismatch is not None:
                 self._problems.unexpected_requests.setdefault(name, []).append(f"request {number}: {answer.mismatch}")

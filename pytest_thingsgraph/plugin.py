@@ -7,7 +7,7 @@ costs nothing in suites that never ask for the fixture.
 from __future__ import annotations
 
 from collections.abc import Generator, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 
@@ -58,14 +58,54 @@ def _ini(config: pytest.Config, name: str) -> bool:
     raise pytest.UsageError(message)
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    """A stub the test's body started and left running is stopped when the body ends, and fails the test."""
+    __tracebackhide__ = True  # the test's traceback stays as it was without this wrapper
+    before = _registry.active()
+    try:
+        result = yield
+    except BaseException:
+        _stop_left_running(before)
+        raise
+    message = _stop_left_running(before)
+    if message:
+        pytest.fail(message, pytrace=False)
+    return result
+
+
+def _stop_left_running(before: _registry.ActiveStub | None) -> str:
+    """Stop the stub started since ``before`` was the active one, if any; the message that says so, or ``""``."""
+    stub = _registry.active()
+    if stub is None or stub is before:
+        return ""
+    owner = _registry.owner()
+    stub.deactivate()
+    _registry.note_raised(stub)
+    return (
+        f"The test left a Things Graph stub running: {owner}. It was stopped when the test ended, so no later "
+        "test is answered by it. Stop it before the test ends (call stop() on what started it, or use a with "
+        "block or the decorator), or start it in a fixture if it should outlive the test."
+    )
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, None]:
     report: pytest.TestReport = (yield).get_result()
-    if report.failed and _STUB in item.stash:
-        item.stash[_FAILED] = True  # the teardown leaves unused scripts of a failed test alone
-        from ._report import calls_section
-
-        report.sections.append(("Things Graph calls", calls_section(item.stash[_STUB].calls)))
+    raised = _registry.take_raised() if call.when == "call" else None
+    if not (report.failed or report.skipped):
+        return
+    stub = cast("ThingsGraphStub | None", raised) or item.stash.get(_STUB, None)
+    if _STUB in item.stash:
+        item.stash[_FAILED] = True  # a failed, skipped or xfailed test gets that outcome alone, no teardown checks
+    if not report.failed or stub is None:
+        return
+    report.sections.append(("Things Graph calls", stub.calls_report()))
+    if call.when != "teardown":
+        known = str(call.excinfo.value) if call.excinfo is not None else ""
+        findings = stub.failures(check_consumed=False, known=known)
+        if findings:
+            report.sections.append(("Things Graph teardown checks", "\n\n".join(findings)))
 
 
 @pytest.fixture
@@ -90,11 +130,13 @@ def thingsgraph_stub(request: pytest.FixtureRequest) -> Iterator[ThingsGraphStub
         started_at=f"{request.node.path}:{line + 1}" if line is not None else str(request.node.path),
     )
     request.node.stash[_STUB] = stub = patcher.start()
+    request.node.stash[_FAILED] = False  # each attempt (--reruns, flaky) gets its own checks
     try:
         yield stub
     finally:
         try:
-            patcher.stop(check_consumed=not request.node.stash.get(_FAILED, False))
+            # a failed test's findings are in its report already (pytest_runtest_makereport)
+            patcher.stop(check=not request.node.stash.get(_FAILED, False))
         except StubError as error:
             message = str(error)
     if message:

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import inspect
 import io
 import re
 import subprocess
 import sys
 import unittest
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -463,3 +465,180 @@ def test_decorated_test_cases_inheriting_from_one_another_run_one_stub_per_test(
     assert len({id(stub) for stub in seen}) == 5  # one fresh stub per test
     assert [stub.options.allow_invalid_requests for stub in seen] == [True, True, True, True, False]
     assert active() is None
+
+
+def test_a_decorated_function_stops_its_stub_on_a_base_exception() -> None:
+    stubs: list[ThingsGraphStub] = []
+
+    @mock_thingsgraph()
+    def interrupted(error: BaseException) -> None:
+        stubs.append(active_stub())
+        active_stub().add_upload("u", ["SUCCEEDED"])  # unconsumed, but the exception wins
+        raise error
+
+    for error, kind in [
+        (KeyboardInterrupt(), KeyboardInterrupt),
+        (pytest.skip.Exception("skipped"), pytest.skip.Exception),
+        (pytest.fail.Exception("failed"), pytest.fail.Exception),
+    ]:
+        with pytest.raises(kind):
+            interrupted(error)
+        assert active() is None
+        assert repr(stubs[-1]) == "<ThingsGraphStub stopped: 1 uploads, 0 calls>"
+    assert len(stubs) == 3
+
+
+def test_without_parentheses_it_decorates_functions_coroutines_and_classes() -> None:
+    @mock_thingsgraph
+    def function() -> ThingsGraphStub:
+        return active_stub()
+
+    @mock_thingsgraph
+    async def coroutine() -> ThingsGraphStub:
+        return active_stub()
+
+    @mock_thingsgraph
+    class Plain:
+        def test_method(self) -> ThingsGraphStub:
+            return active_stub()
+
+    @mock_thingsgraph
+    class Case(unittest.TestCase):
+        def test_method(self) -> None:
+            active_stub()
+
+    assert isinstance(function(), ThingsGraphStub)
+    assert isinstance(asyncio.run(coroutine()), ThingsGraphStub)
+    assert isinstance(Plain().test_method(), ThingsGraphStub)
+    assert _run(Case).wasSuccessful()
+    assert active() is None
+
+
+def test_without_parentheses_it_runs_under_pytest(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        test_inner="""
+        from pytest_thingsgraph import active_stub, mock_thingsgraph
+
+        @mock_thingsgraph
+        def test_function():
+            active_stub()
+
+        @mock_thingsgraph
+        class TestPlain:
+            def test_method(self):
+                active_stub()
+        """
+    )
+
+    pytester.runpytest("-p", "no:randomly", "-p", "no:xdist").assert_outcomes(passed=2)
+
+
+def test_a_generator_function_stays_one() -> None:
+    @mock_thingsgraph()
+    def numbers() -> Iterator[bool]:
+        yield active() is not None
+        yield active() is not None
+
+    assert inspect.isgeneratorfunction(numbers)
+    assert list(numbers()) == [True, True]
+    assert active() is None
+
+
+def test_an_async_generator_function_is_refused() -> None:
+    async def numbers() -> AsyncIterator[int]:
+        yield 1
+
+    with pytest.raises(TypeError) as caught:
+        mock_thingsgraph()(numbers)
+
+    assert str(caught.value) == (
+        "mock_thingsgraph() cannot decorate the async generator function "
+        "test_an_async_generator_function_is_refused.<locals>.numbers: "
+        "use a with block inside it (with mock_thingsgraph() as stub: ...)."
+    )
+
+
+def test_a_decorated_generator_test_gets_the_outcome_it_gets_undecorated(pytester: pytest.Pytester) -> None:
+    source = """
+        from pytest_thingsgraph import mock_thingsgraph
+
+        {decorator}
+        def test_generator():
+            assert False, "never runs"
+            yield
+    """
+    outcomes = []
+    for decorator in ("", "@mock_thingsgraph()"):
+        pytester.makepyfile(test_inner=source.format(decorator=decorator))
+        result = pytester.runpytest("-p", "no:randomly", "-p", "no:xdist")
+        outcomes.append(result.parseoutcomes())
+        assert "passed" not in outcomes[-1]
+
+    assert outcomes[0] == outcomes[1]
+
+
+def test_static_class_methods_and_xunit_methods_of_a_plain_class_run_under_the_test_stub(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        test_inner="""
+        from pytest_thingsgraph import active_stub, mock_thingsgraph
+
+        seen = []
+
+        @mock_thingsgraph()
+        class TestPlain:
+            def setup_method(self, method):
+                seen.append(("setup", method.__name__, active_stub()))
+
+            def teardown_method(self):
+                seen.append(("teardown", None, active_stub()))
+
+            def test_method(self):
+                seen.append(("test", "test_method", active_stub()))
+
+            @staticmethod
+            def test_static():
+                seen.append(("test", "test_static", active_stub()))
+
+            @classmethod
+            def test_class(cls):
+                seen.append(("test", "test_class", active_stub()))
+
+        @mock_thingsgraph()
+        class TestStaticOnly:
+            @staticmethod
+            def test_static():
+                active_stub()
+
+            @classmethod
+            def test_class(cls):
+                active_stub()
+
+        @mock_thingsgraph()
+        class TestLeavesAScript:
+            def setup_method(self):
+                active_stub().add_upload("u", ["SUCCEEDED"])
+
+            def test_method(self):
+                pass
+
+        def test_each_test_had_one_stub_throughout():
+            assert [(kind, name) for kind, name, _ in seen] == [
+                ("setup", "test_method"), ("test", "test_method"), ("teardown", None),
+                ("setup", "test_static"), ("test", "test_static"), ("teardown", None),
+                ("setup", "test_class"), ("test", "test_class"), ("teardown", None),
+            ]
+            stubs = [stub for _, _, stub in seen]
+            for start in (0, 3, 6):
+                assert stubs[start] is stubs[start + 1] is stubs[start + 2]
+            assert len({id(stub) for stub in stubs}) == 3
+        """
+    )
+
+    result = pytester.runpytest("-p", "no:randomly", "-p", "no:xdist", "-v")
+
+    result.assert_outcomes(passed=7, errors=1)
+    result.stdout.fnmatch_lines(["*ERROR at teardown of TestLeavesAScript.test_method*"])
+    assert "- 'u': 0 of 1 items served; not served: 'SUCCEEDED'" in result.stdout.str()
+    assert "No Things Graph stub is active" not in result.stdout.str()

@@ -565,3 +565,24 @@ def test_importing_the_package_outside_pytest_changes_nothing(tmp_path: Any) -> 
         "['https://iotthingsgraph.us-east-1.amazonaws.com/']",  # the test's own handler was reached
         "requests.adapters HTTPAdapter",  # not the stub's adapter
     ]
+
+
+def test_the_guard_is_held_by_a_count_of_holders(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pytest_thingsgraph import _registry
+
+    monkeypatch.setattr(_registry, "_guards", 0)  # as if no session held it: this one's hold comes back after
+    _registry.refuse_unstubbed("GetUploadStatus", ENDPOINT)  # no holder: the call goes on
+
+    _registry.guard(True)
+    _registry.guard(True)
+    _registry.guard(False)  # one of two holders lets go: still guarded
+    with pytest.raises(StubError) as caught:
+        _registry.refuse_unstubbed("GetUploadStatus", ENDPOINT)
+    assert str(caught.value) == refusal("GetUploadStatus")
+
+    _registry.guard(False)  # the last holder lets go
+    _registry.refuse_unstubbed("GetUploadStatus", ENDPOINT)
+    _registry.guard(False)  # one release too many holds nothing back afterwards
+    _registry.guard(True)
+    with pytest.raises(StubError):
+        _registry.refuse_unstubbed("GetUploadStatus", ENDPOINT)

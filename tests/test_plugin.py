@@ -391,3 +391,170 @@ def test_ini_keys_are_documented(pytester: pytest.Pytester, monkeypatch: pytest.
             "* refuse Things Graph calls made while no stub is active (default true)",
         ]
     )
+
+
+def test_a_skip_or_xfail_halfway_is_that_outcome_alone(pytester: pytest.Pytester) -> None:
+    make_tests(
+        pytester,
+        """
+        def test_skips(thingsgraph_stub):
+            thingsgraph_stub.add_upload("u", ["IN_PROGRESS", "SUCCEEDED"])
+            client().get_upload_status(uploadId="u")
+            pytest.skip("not today")
+
+        def test_xfails(thingsgraph_stub):
+            thingsgraph_stub.add_upload("u", ["IN_PROGRESS", "SUCCEEDED"])
+            pytest.xfail("a known bug")
+
+        @pytest.mark.xfail(reason="a known bug")
+        def test_marked_xfail(thingsgraph_stub):
+            thingsgraph_stub.add_upload("u", ["IN_PROGRESS", "SUCCEEDED"])
+            assert False
+        """,
+    )
+
+    result = pytester.runpytest("-p", "no:randomly", "-p", "no:xdist")
+
+    result.assert_outcomes(skipped=1, xfailed=2)
+    assert "not polled to the end" not in result.stdout.str()
+
+
+def test_an_unanswered_operation_is_one_failure_that_lists_the_call(pytester: pytest.Pytester) -> None:
+    make_tests(
+        pytester,
+        """
+        def test_describe(thingsgraph_stub):
+            thingsgraph_stub.add_upload("u", ["SUCCEEDED"])
+            c = client()
+            c.get_upload_status(uploadId="u")
+            c.describe_namespace()
+        """,
+    )
+
+    result = pytester.runpytest("-p", "no:randomly", "-p", "no:xdist")
+
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*- Things Graph calls -*",
+            "   1 GetUploadStatus 'u' us-east-1 200 SUCCEEDED",
+            "   2 DescribeNamespace - us-east-1 - not answered: the stub raised StubError",
+        ]
+    )
+    assert "no Things Graph calls were made" not in result.stdout.str()
+    assert "Things Graph teardown checks" not in result.stdout.str()  # the StubError is the failure itself
+
+
+def test_a_failed_test_shows_the_other_findings_of_its_checks(pytester: pytest.Pytester) -> None:
+    make_tests(
+        pytester,
+        """
+        def test_fails(thingsgraph_stub):
+            thingsgraph_stub.add_upload("u", ["IN_PROGRESS", "SUCCEEDED"])
+            try:
+                client().get_upload_status(uploadId="u" * 41)
+            except Exception:
+                pass
+            assert False, "the test's own failure"
+        """,
+    )
+
+    result = pytester.runpytest("-p", "no:randomly", "-p", "no:xdist")
+
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*- Things Graph calls -*",
+            "   1 GetUploadStatus - us-east-1 400 InvalidRequestException",
+            "*- Things Graph teardown checks -*",
+            "These requests were invalid and were answered with the service's error:",
+            "- request 1 (GetUploadStatus in us-east-1): InvalidRequestException: 1 validation error detected: *",
+        ]
+    )
+    assert "not polled to the end" not in result.stdout.str()
+
+
+def test_a_failed_decorated_test_shows_its_calls(pytester: pytest.Pytester) -> None:
+    make_tests(
+        pytester,
+        """
+        from pytest_thingsgraph import mock_thingsgraph
+
+        @mock_thingsgraph()
+        def test_fails():
+            active_stub().add_upload("u", ["SUCCEEDED"])
+            client().get_upload_status(uploadId="u")
+            assert False, "the test's own failure"
+
+        @mock_thingsgraph()
+        def test_leaves_a_script():
+            active_stub().add_upload("u", ["IN_PROGRESS", "SUCCEEDED"])
+            client().get_upload_status(uploadId="u")
+        """,
+    )
+
+    result = pytester.runpytest("-p", "no:randomly", "-p", "no:xdist")
+
+    result.assert_outcomes(failed=2)
+    result.stdout.fnmatch_lines(
+        [
+            "*_ test_fails _*",
+            "*- Things Graph calls -*",
+            "   1 GetUploadStatus 'u' us-east-1 200 SUCCEEDED",
+            "*_ test_leaves_a_script _*",
+            "*- Things Graph calls -*",
+            "   1 GetUploadStatus 'u' us-east-1 200 IN_PROGRESS",
+        ]
+    )
+
+
+def test_a_stub_left_running_by_a_test_fails_it_and_is_stopped(pytester: pytest.Pytester) -> None:
+    make_tests(
+        pytester,
+        """
+        from pytest_thingsgraph import mock_thingsgraph
+
+        def test_1_starts_and_forgets():
+            mock_thingsgraph().start()
+
+        def test_2_is_not_answered():
+            with pytest.raises(StubError, match="no Things Graph stub is active"):
+                client().get_upload_status(uploadId="u")
+
+        def test_3_gets_its_fixture(thingsgraph_stub):
+            pass
+        """,
+        test_shared="""
+        import pytest
+        from pytest_thingsgraph import mock_thingsgraph
+
+        @pytest.fixture(scope="module")
+        def shared_stub():
+            patcher = mock_thingsgraph()
+            stub = patcher.start()
+            yield stub
+            patcher.stop()
+
+        def test_a(shared_stub):
+            pass
+
+        def test_b(shared_stub):
+            pass
+        """,
+    )
+
+    # in a subprocess: without the fix the stub left running would answer in this process too
+    result = pytester.runpytest_subprocess("-p", "no:randomly", "-p", "no:xdist", "test_inner.py", "test_shared.py")
+
+    result.assert_outcomes(passed=4, failed=1)
+    source = (pytester.path / "test_inner.py").read_text().splitlines()
+    line = source.index("    mock_thingsgraph().start()") + 1
+    result.stdout.fnmatch_lines(
+        [
+            "*_ test_1_starts_and_forgets _*",
+            f"The test left a Things Graph stub running: mock_thingsgraph() started at {pytester.path / 'test_inner.py'}:{line}. "
+            "It was stopped when the test ended, so no later test is answered by it. Stop it before the test ends "
+            "(call stop() on what started it, or use a with block or the decorator), or start it in a fixture if it "
+            "should outlive the test.",
+        ]
+    )

@@ -89,6 +89,14 @@ def test_the_decorator() -> None:
     assert poll_until_done(client(), "d") == "SUCCEEDED"
 
 
+@mock_thingsgraph
+def test_the_decorator_without_parentheses() -> None:
+    from pytest_thingsgraph import active_stub
+
+    active_stub().add_upload("b", ["SUCCEEDED"])
+    assert poll_until_done(client(), "b") == "SUCCEEDED"
+
+
 def test_the_with_block() -> None:
     with mock_thingsgraph(assert_all_consumed=False) as stub:
         stub.add_upload("w", ["IN_PROGRESS", "SUCCEEDED"], region="us-west-2")
