@@ -37,11 +37,12 @@ from ._undo import Undo, patch_attribute, patch_method
 
 FAKE_CREDENTIALS = Credentials(_sigv4.FAKE_ACCESS_KEY_ID, _sigv4.FAKE_SECRET_ACCESS_KEY, _sigv4.FAKE_SESSION_TOKEN)
 _SIGN_WITH_FAKE = "pytest_thingsgraph_fake_credentials"
+_EXPLICIT = (None, "explicit")  # the method of keys the code gave botocore itself
 _STUBBED_EVENTS = (f"before-send.{SERVICE_NAME}.", f"needs-retry.{SERVICE_NAME}.")
 
 
 def choose_signer(signature_version: Any, context: dict[str, Any], **_: Any) -> Any:
-    """With ``fake_credentials``, keep botocore from signing with its own credentials."""
+    """With ``fake_credentials``, keep botocore from signing: :func:`before_sign` signs instead."""
     stub = active()
     if stub is None or not stub.options.fake_credentials or signature_version != "v4":
         return None
@@ -49,13 +50,35 @@ def choose_signer(signature_version: Any, context: dict[str, Any], **_: Any) -> 
     return botocore.UNSIGNED
 
 
-def before_sign(request: AWSRequest, signing_name: str, region_name: str, operation_name: str, **_: Any) -> None:
+def before_sign(
+    request: AWSRequest,
+    signing_name: str,
+    region_name: str,
+    operation_name: str,
+    request_signer: Any = None,
+    **_: Any,
+) -> None:
     """Refuse a call made while no stub is active (when guarded); sign with fake credentials if chosen."""
     if request.context.pop(_SIGN_WITH_FAKE, False):
         region = request.context.get("signing", {}).get("region") or region_name
-        SigV4Auth(FAKE_CREDENTIALS, signing_name, region).add_auth(request)
+        SigV4Auth(signing_credentials(request_signer), signing_name, region).add_auth(request)
     elif active() is None and not request.context.get("is_presign_request"):
         refuse_unstubbed(f"A Things Graph {operation_name} call of a botocore client", request.url or "")
+
+
+def signing_credentials(request_signer: Any) -> Credentials:
+    """The keys a stubbed call signs with: the fake ones, unless the code gave the client keys itself.
+
+    Fake credentials stand in for what the machine's credential chain would give. Keys passed
+    to the client or its session (``aws_access_key_id=...``, even empty ones) sign as given, so
+    the signature checks judge them as AWS would: botocore gives every credential the chain
+    resolves a ``method`` (``env``, ``shared-credentials-file``, ...), and explicit keys none
+    (older botocore) or ``explicit``.
+    """
+    credentials = getattr(request_signer, "_credentials", None)
+    if credentials is None or getattr(credentials, "method", "") not in _EXPLICIT:
+        return FAKE_CREDENTIALS
+    return Credentials(credentials.access_key, credentials.secret_key, credentials.token)
 
 
 def answer(request: AWSPreparedRequest, **_: Any) -> AWSResponse | None:
