@@ -28,8 +28,10 @@ import botocore.retries.bucket
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSPreparedRequest, AWSRequest, AWSResponse
 from botocore.credentials import Credentials
+from botocore.exceptions import EndpointConnectionError
 
 from . import _sigv4
+from ._endpoints import unreachable_reason
 from ._protocol import wire_request
 from ._registry import ActiveStub, active, refuse_unstubbed
 from ._service import SERVICE_NAME
@@ -81,12 +83,27 @@ def signing_credentials(request_signer: Any) -> Credentials:
     return Credentials(credentials.access_key, credentials.secret_key, credentials.token)
 
 
+class UnreachableEndpointError(EndpointConnectionError):
+    """A Things Graph host where the service never ran: what botocore raises when no connection can be made."""
+
+    fmt = 'Could not connect to the endpoint URL: "{endpoint_url}": {error}'
+
+
 def answer(request: AWSPreparedRequest, **_: Any) -> AWSResponse | None:
-    """Answer a Things Graph request from the active stub instead of the network."""
+    """Answer a Things Graph request from the active stub instead of the network.
+
+    A host where the service never ran fails as the network would: botocore's endpoint takes the
+    exception raised here as a connection error, so the client's retries run (instantly).
+    """
     stub = active()
     if stub is None:
         return None
-    response = stub.answer(wire_request(request.method, request.url, request.headers, request.body))
+    wire = wire_request(request.method, request.url, request.headers, request.body)
+    reason = unreachable_reason(request.url)
+    if reason is not None:
+        stub.record_unreachable(wire)
+        raise UnreachableEndpointError(endpoint_url=request.url, error=reason)
+    response = stub.answer(wire)
     return _Response(request.url, response.status_code, response.headers, response.body)
 
 

@@ -35,6 +35,10 @@ class ActiveStub(Protocol):
         """Note a retry delay a client asked for."""
         ...
 
+    def record_unreachable(self, request: WireRequest) -> None:
+        """Record a call to a host where Things Graph never ran (the adapter fails it as the network would)."""
+        ...
+
 
 _lock = threading.Lock()
 _active: ActiveStub | None = None

@@ -146,14 +146,11 @@ def test_an_unsigned_call_is_refused_as_the_service_refuses_it(no_sockets: list[
 @pytest.mark.parametrize(
     ("url", "region"),
     [
-        ("https://iotthingsgraph.us-east-1.api.aws/", "us-east-1"),
-        ("https://iotthingsgraph-fips.us-west-2.amazonaws.com/", "us-west-2"),
-        ("https://iotthingsgraph-fips.us-east-1.api.aws/", "us-east-1"),
-        ("https://iotthingsgraph.cn-north-1.amazonaws.com.cn/", "cn-north-1"),
-        ("https://iotthingsgraph.us-gov-west-1.amazonaws.com/", "us-gov-west-1"),
+        ("https://iotthingsgraph.us-west-2.amazonaws.com/", "us-west-2"),
+        ("https://IOTTHINGSGRAPH.AP-NORTHEAST-2.amazonaws.com./", "ap-northeast-2"),
     ],
 )
-def test_every_host_form_is_answered(
+def test_every_host_where_the_service_ran_is_answered(
     thingsgraph_stub: ThingsGraphStub, no_sockets: list[Any], url: str, region: str
 ) -> None:
     thingsgraph_stub.add_upload("u", ["SUCCEEDED"], region=region)
@@ -163,6 +160,31 @@ def test_every_host_form_is_answered(
     assert answer.json()["uploadStatus"] == "SUCCEEDED"
     assert [(c.upload_id, c.region) for c in thingsgraph_stub.calls] == [("u", region)]
     assert no_sockets == []
+
+
+@pytest.mark.parametrize(
+    ("url", "region"),
+    [
+        ("https://iotthingsgraph.us-east-1.api.aws/", "us-east-1"),
+        ("https://iotthingsgraph-fips.us-west-2.amazonaws.com/", "us-west-2"),
+        ("https://iotthingsgraph-fips.us-east-1.api.aws/", "us-east-1"),
+        ("https://iotthingsgraph.cn-north-1.amazonaws.com.cn/", "cn-north-1"),
+        ("https://iotthingsgraph.us-gov-west-1.amazonaws.com/", "us-gov-west-1"),
+    ],
+)
+def test_every_other_host_form_fails_to_connect_with_nothing_sent(
+    thingsgraph_stub: ThingsGraphStub, no_sockets: list[Any], url: str, region: str
+) -> None:
+    thingsgraph_stub.add_upload("u", ["SUCCEEDED"], region=region)
+
+    with pytest.raises(requests.exceptions.ConnectionError, match=f"^Could not connect to {url}: No Things Graph"):
+        poll("u", url=url, region=region)
+
+    assert [(c.operation, c.region, c.status_code, c.error_code) for c in thingsgraph_stub.calls] == [
+        ("GetUploadStatus", region, 0, "EndpointConnectionError")
+    ]
+    assert no_sockets == []
+    thingsgraph_stub.reset()  # the script is unpolled on purpose
 
 
 def _retrying_session(**retry: Any) -> requests.Session:
