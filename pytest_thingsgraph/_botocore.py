@@ -131,12 +131,21 @@ def in_instant_call() -> bool:
     return _instant.get() is not None
 
 
+_EQUIPPED = "pytest-thingsgraph-equipped"
+
+
+def equipped(**_: Any) -> bool:
+    """Answers :data:`_EQUIPPED` on a session that carries the stub's handlers."""
+    return True
+
+
 HANDLERS = (
     (f"choose-signer.{SERVICE_NAME}", choose_signer),
     (f"before-sign.{SERVICE_NAME}", before_sign),
     (f"before-send.{SERVICE_NAME}", answer),
     ("before-send", note_instant),
     ("needs-retry", note_instant),
+    (_EQUIPPED, equipped),
 )
 
 
@@ -146,6 +155,34 @@ def register_handlers(handlers_module: ModuleType) -> None:
     for spec in HANDLERS:
         if spec not in table:
             table.append(spec)
+
+
+def equip(session: Any) -> None:
+    """Give ``session`` the stub's handlers if it was made without them (before they joined the table)."""
+    if session.emit_first_non_none_response(_EQUIPPED) is None:
+        for event_name, handler in HANDLERS:
+            session.register(event_name, handler)
+
+
+def equip_sessions(session_module: ModuleType) -> None:
+    """Every botocore session, whenever it was made, equips itself before it makes a client.
+
+    A session copies botocore's handler table when it is made: one made before this package
+    was imported (boto3's default session, cached by a ``-p`` plugin or an app module that
+    made a client at import) would otherwise send its clients' calls to the network.
+    """
+    session_class = session_module.Session
+    create_client = session_class.create_client
+    if getattr(create_client, _EQUIPPED, False):
+        return
+
+    @functools.wraps(create_client)
+    def equipping_create_client(self: Any, *args: Any, **kwargs: Any) -> Any:
+        equip(self)
+        return create_client(self, *args, **kwargs)
+
+    setattr(equipping_create_client, _EQUIPPED, True)
+    session_class.create_client = equipping_create_client
 
 
 def patch_retry_waits(_: ModuleType) -> Undo:
