@@ -275,22 +275,23 @@ def test_an_upper_case_content_type_is_accepted(thingsgraph_stub: ThingsGraphStu
     assert thingsgraph_stub.failures() == []
 
 
-def test_a_requests_call_to_a_china_endpoint_is_answered(thingsgraph_stub: ThingsGraphStub) -> None:
+def test_a_requests_call_to_a_china_endpoint_cannot_connect(thingsgraph_stub: ThingsGraphStub) -> None:
+    """Things Graph never ran in the aws-cn partition: the call fails as the network would, nothing sent."""
     thingsgraph_stub.add_upload("u", ["SUCCEEDED"], region="cn-north-1")
     auth = AWS4Auth("AKIDEXAMPLE", "example-secret", "cn-north-1", "iotthingsgraph")
 
-    response = requests.post(
-        "https://iotthingsgraph.cn-north-1.amazonaws.com.cn/",
-        data=json.dumps({"uploadId": "u"}),
-        headers={
-            "X-Amz-Target": "IotThingsGraphFrontEndService.GetUploadStatus",
-            "Content-Type": "application/x-amz-json-1.1",
-        },
-        auth=auth,
-        timeout=5,
-    )
+    with pytest.raises(requests.exceptions.ConnectionError, match=r"\(region cn-north-1\)"):
+        requests.post(
+            "https://iotthingsgraph.cn-north-1.amazonaws.com.cn/",
+            data=json.dumps({"uploadId": "u"}),
+            headers={
+                "X-Amz-Target": "IotThingsGraphFrontEndService.GetUploadStatus",
+                "Content-Type": "application/x-amz-json-1.1",
+            },
+            auth=auth,
+            timeout=5,
+        )
 
-    assert response.status_code == 200
-    assert response.json()["uploadStatus"] == "SUCCEEDED"
     (call,) = thingsgraph_stub.calls
-    assert (call.region, call.upload_id, call.status_code) == ("cn-north-1", "u", 200)
+    assert (call.region, call.upload_id, call.status_code) == ("cn-north-1", None, 0)
+    thingsgraph_stub.reset()  # its script is never polled: the endpoint does not exist
