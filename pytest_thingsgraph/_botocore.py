@@ -16,13 +16,16 @@ aiobotocore as an awaitable.
 from __future__ import annotations
 
 import functools
+import threading
 import time
+import weakref
 from collections.abc import Callable, Generator
 from contextvars import ContextVar
 from types import ModuleType
 from typing import Any
 
 import botocore
+import botocore.client
 import botocore.endpoint
 import botocore.retries.bucket
 from botocore.auth import SigV4Auth
@@ -157,19 +160,25 @@ def register_handlers(handlers_module: ModuleType) -> None:
             table.append(spec)
 
 
-def equip(session: Any) -> None:
-    """Give ``session`` the stub's handlers if it was made without them (before they joined the table)."""
-    if session.emit_first_non_none_response(_EQUIPPED) is None:
+def equip(events: Any) -> None:
+    """Give an event emitter (a session's or a client's) the stub's handlers if it was made without them."""
+    if events.emit_until_response(_EQUIPPED)[1] is None:
         for event_name, handler in HANDLERS:
-            session.register(event_name, handler)
+            events.register(event_name, handler)
+
+
+#: The clients already checked by :func:`equip_sessions`'s ``_make_api_call`` (weakly: clients come and go).
+_checked_clients: weakref.WeakSet[Any] = weakref.WeakSet()
+_equip_lock = threading.Lock()
 
 
 def equip_sessions(session_module: ModuleType) -> None:
-    """Every botocore session, whenever it was made, equips itself before it makes a client.
+    """Every botocore session and client, whenever it was made, carries the stub's handlers before it calls.
 
-    A session copies botocore's handler table when it is made: one made before this package
-    was imported (boto3's default session, cached by a ``-p`` plugin or an app module that
-    made a client at import) would otherwise send its clients' calls to the network.
+    A session copies botocore's handler table when it is made, and a client its session's: one made
+    before this package was imported (boto3's default session, cached by a ``-p`` plugin or an app
+    module that made a client at import) would otherwise send its calls to the network. A session
+    equips itself before it makes a client, a client before its first call.
     """
     session_class = session_module.Session
     create_client = session_class.create_client
@@ -178,11 +187,26 @@ def equip_sessions(session_module: ModuleType) -> None:
 
     @functools.wraps(create_client)
     def equipping_create_client(self: Any, *args: Any, **kwargs: Any) -> Any:
-        equip(self)
+        equip(self.get_component("event_emitter"))
         return create_client(self, *args, **kwargs)
+
+    client_class: Any = botocore.client.BaseClient  # _make_api_call is not in its stubs
+    make_api_call = client_class._make_api_call
+
+    @functools.wraps(make_api_call)
+    def equipping_make_api_call(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if self not in _checked_clients:
+            with _equip_lock:  # two threads' first calls of one client equip it once
+                if self not in _checked_clients:
+                    equip(self.meta.events)
+                    _checked_clients.add(self)
+        return make_api_call(self, *args, **kwargs)
 
     setattr(equipping_create_client, _EQUIPPED, True)
     session_class.create_client = equipping_create_client
+    if not getattr(make_api_call, _EQUIPPED, False):
+        setattr(equipping_make_api_call, _EQUIPPED, True)
+        client_class._make_api_call = equipping_make_api_call
 
 
 def patch_retry_waits(_: ModuleType) -> Undo:

@@ -1,4 +1,4 @@
-"""Sessions made before the plugin loaded: their clients are answered while a stub runs, refused by the guard.
+"""Sessions and clients made before the plugin loaded: answered while a stub runs, refused by the guard.
 
 A botocore session copies botocore's handler table when it is made. A ``-p`` plugin (or an app
 module in ``addopts``) that makes a client at import caches boto3's default session before
@@ -60,12 +60,20 @@ def test_1_a_client_of_the_early_session_is_answered(thingsgraph_stub):
     assert len(thingsgraph_stub.calls) == 2
 
 
-def test_2_without_a_stub_the_guard_refuses_it():
+def test_2_the_client_made_at_import_is_answered(thingsgraph_stub):
+    thingsgraph_stub.add_upload("u", ["SUCCEEDED"])
+    assert early_plugin.CLIENT.get_upload_status(uploadId="u")["uploadStatus"] == "SUCCEEDED"
+    assert len(thingsgraph_stub.calls) == 1
+
+
+def test_3_without_a_stub_the_guard_refuses_it():
     with pytest.raises(StubError, match="^A Things Graph GetUploadStatus call of a botocore client to https://"):
         client().get_upload_status(uploadId="u")
+    with pytest.raises(StubError, match="^A Things Graph GetUploadStatus call of a botocore client to https://"):
+        early_plugin.CLIENT.get_upload_status(uploadId="u")
 
 
-def test_3_nothing_tried_the_network():
+def test_4_nothing_tried_the_network():
     assert conftest.CONNECTIONS == []
 """
 
@@ -87,8 +95,9 @@ def test_a_session_cached_by_a_p_plugin_before_the_plugin_loaded(
         [
             "*test_0_the_session_was_made_before_the_plugin_loaded PASSED*",
             "*test_1_a_client_of_the_early_session_is_answered PASSED*",
-            "*test_2_without_a_stub_the_guard_refuses_it PASSED*",
-            "*test_3_nothing_tried_the_network PASSED*",
+            "*test_2_the_client_made_at_import_is_answered PASSED*",
+            "*test_3_without_a_stub_the_guard_refuses_it PASSED*",
+            "*test_4_nothing_tried_the_network PASSED*",
         ]
     )
-    result.assert_outcomes(passed=4)
+    result.assert_outcomes(passed=5)
