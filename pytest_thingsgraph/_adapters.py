@@ -5,8 +5,9 @@ module it waits for and its typed patch function, so a renamed function is a
 type error rather than a silent miss.
 
 - :func:`install` (the package's import): botocore's handler table gets the
-  stub's handlers as soon as ``botocore.handlers`` is imported, for good; they
-  do nothing while no stub runs and the guard is off.
+  stub's handlers as soon as ``botocore.handlers`` is imported, for good, and a
+  session made before that gets them when it makes a client; they do nothing
+  while no stub runs and the guard is off.
 - :func:`acquire` / :func:`release`: while at least one holder (a running stub,
   the pytest session's guard) needs them, each library in :data:`ADAPTERS` is
   patched, now or when it is imported, and put back when the last holder goes.
@@ -96,9 +97,16 @@ def _register_handlers(handlers_module: ModuleType) -> None:
     register_handlers(handlers_module)
 
 
+def _equip_sessions(session_module: ModuleType) -> None:
+    from ._botocore import equip_sessions
+
+    equip_sessions(session_module)
+
+
 def install() -> None:
-    """Put the stub's handlers into botocore's handler table, now or when it is imported."""
+    """Put the stub's handlers into botocore's handler table, and into sessions made before, now or on import."""
     when_imported("botocore.handlers", _register_handlers)
+    when_imported("botocore.session", _equip_sessions)
 
 
 class _Patch:

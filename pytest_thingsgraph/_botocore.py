@@ -16,20 +16,25 @@ aiobotocore as an awaitable.
 from __future__ import annotations
 
 import functools
+import threading
 import time
+import weakref
 from collections.abc import Callable, Generator
 from contextvars import ContextVar
 from types import ModuleType
 from typing import Any
 
 import botocore
+import botocore.client
 import botocore.endpoint
 import botocore.retries.bucket
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSPreparedRequest, AWSRequest, AWSResponse
 from botocore.credentials import Credentials
+from botocore.exceptions import EndpointConnectionError
 
 from . import _sigv4
+from ._endpoints import unreachable_reason
 from ._protocol import wire_request
 from ._registry import ActiveStub, active, refuse_unstubbed
 from ._service import SERVICE_NAME
@@ -37,11 +42,12 @@ from ._undo import Undo, patch_attribute, patch_method
 
 FAKE_CREDENTIALS = Credentials(_sigv4.FAKE_ACCESS_KEY_ID, _sigv4.FAKE_SECRET_ACCESS_KEY, _sigv4.FAKE_SESSION_TOKEN)
 _SIGN_WITH_FAKE = "pytest_thingsgraph_fake_credentials"
+_EXPLICIT = (None, "explicit")  # the method of keys the code gave botocore itself
 _STUBBED_EVENTS = (f"before-send.{SERVICE_NAME}.", f"needs-retry.{SERVICE_NAME}.")
 
 
 def choose_signer(signature_version: Any, context: dict[str, Any], **_: Any) -> Any:
-    """With ``fake_credentials``, keep botocore from signing with its own credentials."""
+    """With ``fake_credentials``, keep botocore from signing: :func:`before_sign` signs instead."""
     stub = active()
     if stub is None or not stub.options.fake_credentials or signature_version != "v4":
         return None
@@ -49,21 +55,58 @@ def choose_signer(signature_version: Any, context: dict[str, Any], **_: Any) -> 
     return botocore.UNSIGNED
 
 
-def before_sign(request: AWSRequest, signing_name: str, region_name: str, operation_name: str, **_: Any) -> None:
+def before_sign(
+    request: AWSRequest,
+    signing_name: str,
+    region_name: str,
+    operation_name: str,
+    request_signer: Any = None,
+    **_: Any,
+) -> None:
     """Refuse a call made while no stub is active (when guarded); sign with fake credentials if chosen."""
     if request.context.pop(_SIGN_WITH_FAKE, False):
         region = request.context.get("signing", {}).get("region") or region_name
-        SigV4Auth(FAKE_CREDENTIALS, signing_name, region).add_auth(request)
+        SigV4Auth(signing_credentials(request_signer), signing_name, region).add_auth(request)
     elif active() is None and not request.context.get("is_presign_request"):
         refuse_unstubbed(f"A Things Graph {operation_name} call of a botocore client", request.url or "")
 
 
+def signing_credentials(request_signer: Any) -> Credentials:
+    """The keys a stubbed call signs with: the fake ones, unless the code gave the client keys itself.
+
+    Fake credentials stand in for what the machine's credential chain would give. Keys passed
+    to the client or its session (``aws_access_key_id=...``, even empty ones) sign as given, so
+    the signature checks judge them as AWS would: botocore gives every credential the chain
+    resolves a ``method`` (``env``, ``shared-credentials-file``, ...), and explicit keys none
+    (older botocore) or ``explicit``.
+    """
+    credentials = getattr(request_signer, "_credentials", None)
+    if credentials is None or getattr(credentials, "method", "") not in _EXPLICIT:
+        return FAKE_CREDENTIALS
+    return Credentials(credentials.access_key, credentials.secret_key, credentials.token)
+
+
+class UnreachableEndpointError(EndpointConnectionError):
+    """A Things Graph host where the service never ran: what botocore raises when no connection can be made."""
+
+    fmt = 'Could not connect to the endpoint URL: "{endpoint_url}": {error}'
+
+
 def answer(request: AWSPreparedRequest, **_: Any) -> AWSResponse | None:
-    """Answer a Things Graph request from the active stub instead of the network."""
+    """Answer a Things Graph request from the active stub instead of the network.
+
+    A host where the service never ran fails as the network would: botocore's endpoint takes the
+    exception raised here as a connection error, so the client's retries run (instantly).
+    """
     stub = active()
     if stub is None:
         return None
-    response = stub.answer(wire_request(request.method, request.url, request.headers, request.body))
+    wire = wire_request(request.method, request.url, request.headers, request.body)
+    reason = unreachable_reason(request.url)
+    if reason is not None:
+        stub.record_unreachable(wire)
+        raise UnreachableEndpointError(endpoint_url=request.url, error=reason)
+    response = stub.answer(wire)
     return _Response(request.url, response.status_code, response.headers, response.body)
 
 
@@ -91,12 +134,21 @@ def in_instant_call() -> bool:
     return _instant.get() is not None
 
 
+_EQUIPPED = "pytest-thingsgraph-equipped"
+
+
+def equipped(**_: Any) -> bool:
+    """Answers :data:`_EQUIPPED` on a session that carries the stub's handlers."""
+    return True
+
+
 HANDLERS = (
     (f"choose-signer.{SERVICE_NAME}", choose_signer),
     (f"before-sign.{SERVICE_NAME}", before_sign),
     (f"before-send.{SERVICE_NAME}", answer),
     ("before-send", note_instant),
     ("needs-retry", note_instant),
+    (_EQUIPPED, equipped),
 )
 
 
@@ -106,6 +158,55 @@ def register_handlers(handlers_module: ModuleType) -> None:
     for spec in HANDLERS:
         if spec not in table:
             table.append(spec)
+
+
+def equip(events: Any) -> None:
+    """Give an event emitter (a session's or a client's) the stub's handlers if it was made without them."""
+    if events.emit_until_response(_EQUIPPED)[1] is None:
+        for event_name, handler in HANDLERS:
+            events.register(event_name, handler)
+
+
+#: The clients already checked by :func:`equip_sessions`'s ``_make_api_call`` (weakly: clients come and go).
+_checked_clients: weakref.WeakSet[Any] = weakref.WeakSet()
+_equip_lock = threading.Lock()
+
+
+def equip_sessions(session_module: ModuleType) -> None:
+    """Every botocore session and client, whenever it was made, carries the stub's handlers before it calls.
+
+    A session copies botocore's handler table when it is made, and a client its session's: one made
+    before this package was imported (boto3's default session, cached by a ``-p`` plugin or an app
+    module that made a client at import) would otherwise send its calls to the network. A session
+    equips itself before it makes a client, a client before its first call.
+    """
+    session_class = session_module.Session
+    create_client = session_class.create_client
+    if getattr(create_client, _EQUIPPED, False):
+        return
+
+    @functools.wraps(create_client)
+    def equipping_create_client(self: Any, *args: Any, **kwargs: Any) -> Any:
+        equip(self.get_component("event_emitter"))
+        return create_client(self, *args, **kwargs)
+
+    client_class: Any = botocore.client.BaseClient  # _make_api_call is not in its stubs
+    make_api_call = client_class._make_api_call
+
+    @functools.wraps(make_api_call)
+    def equipping_make_api_call(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if self not in _checked_clients:
+            with _equip_lock:  # two threads' first calls of one client equip it once
+                if self not in _checked_clients:
+                    equip(self.meta.events)
+                    _checked_clients.add(self)
+        return make_api_call(self, *args, **kwargs)
+
+    setattr(equipping_create_client, _EQUIPPED, True)
+    session_class.create_client = equipping_create_client
+    if not getattr(make_api_call, _EQUIPPED, False):
+        setattr(equipping_make_api_call, _EQUIPPED, True)
+        client_class._make_api_call = equipping_make_api_call
 
 
 def patch_retry_waits(_: ModuleType) -> Undo:

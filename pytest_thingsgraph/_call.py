@@ -8,6 +8,9 @@ from typing import Any, cast
 
 from ._service import UploadStatus
 
+#: The ``error_code`` of a call to a host where Things Graph never ran (``status_code`` 0: no response).
+UNREACHABLE_ERROR_CODE = "EndpointConnectionError"
+
 
 @dataclass(frozen=True, slots=True)
 class Call:
@@ -15,6 +18,8 @@ class Call:
 
     # Every operation's call has its operation, request, status_code, response (or error_code),
     # request_id and region; upload_id and upload_status are the two upload operations' (None for others).
+    # A call to a host where the service never ran has status_code 0, error_code "EndpointConnectionError",
+    # request None, response {} and request_id "" (it could not connect: nothing was sent or answered).
     operation: str | None
     upload_id: str | None
     region: str | None

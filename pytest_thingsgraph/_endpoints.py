@@ -9,7 +9,9 @@ recognised as soon as botocore knows it; nothing here is a hand-written list of 
 
 The region is any DNS label (the ruleset only asks ``isValidHostLabel(Region)``), and it is not
 tied to the suffix's partition: a host of a Things Graph endpoint's shape is the stub's, so that
-no such request can reach the network (fail-closed). The data is read once, on first use: this
+no such request can reach the network (fail-closed). Of those hosts, only the ones where the
+service ran (botocore's ``endpoints.json``) can connect: :func:`unreachable_reason` says why any
+other cannot, and every adapter fails such a call as the network would. The data is read once, on first use: this
 module imports no botocore when it is loaded (the guard of :mod:`._registry` needs
 :func:`is_loopback_host` while the plugin loads).
 """
@@ -53,6 +55,65 @@ def is_things_graph_endpoint(url: str) -> bool:
     except ValueError:  # not a URL requests could send anywhere
         return False
     return host is not None and things_graph_region(host) is not None
+
+
+def unreachable_reason(url: str) -> str | None:
+    """Why a request to ``url`` cannot connect: an AWS host of Things Graph where the service never ran.
+
+    ``None`` for every other URL: a host where it ran (botocore's ``endpoints.json``), or one
+    that is no Things Graph endpoint of AWS (a client's own ``endpoint_url``: a VPC endpoint,
+    server mode's loopback URL). Every adapter asks this before answering, and fails such a
+    call as the network would, with this message.
+    """
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        return None
+    region = things_graph_region(host) if host is not None else None
+    if host is None or region is None or host.rstrip(".").lower() in _served_hosts():
+        return None
+    return (
+        f"No Things Graph endpoint ever answered at {host.rstrip('.').lower()} (region {region}): "
+        f"the service ran only in {_served_where()} (botocore's endpoints.json)."
+    )
+
+
+@functools.cache
+def _served() -> dict[str, dict[str, str]]:
+    """For each partition where Things Graph ran, its regions and each one's host, from botocore's endpoints.json."""
+    import botocore.loaders
+
+    served: dict[str, dict[str, str]] = {}
+    for partition in botocore.loaders.create_loader().load_data("endpoints")["partitions"]:
+        service = partition["services"].get(SERVICE_NAME)
+        if not service:
+            continue
+        template = service.get("defaults", {}).get("hostname") or partition["defaults"]["hostname"]
+        for region, endpoint in service.get("endpoints", {}).items():
+            if endpoint.get("deprecated"):
+                continue
+            if endpoint.get("variants"):  # a FIPS or dual-stack host of its own: not known to this module
+                raise RuntimeError(f"botocore's endpoints.json gives {SERVICE_NAME} in {region} variants: {endpoint}")
+            hostname = endpoint.get("hostname") or template
+            host = hostname.format(service=SERVICE_NAME, region=region, dnsSuffix=partition["dnsSuffix"])
+            served.setdefault(partition["partition"], {})[region] = host.lower()
+    return served
+
+
+@functools.cache
+def _served_hosts() -> frozenset[str]:
+    return frozenset(host for regions in _served().values() for host in regions.values())
+
+
+@functools.cache
+def _served_where() -> str:
+    """``ap-northeast-1, ... and us-west-2 of the aws partition, with no FIPS or dual-stack endpoint``."""
+    parts = []
+    for partition, regions in _served().items():
+        names = sorted(regions)
+        listed = ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
+        parts.append(f"{listed} of the {partition} partition")
+    return "; ".join(parts) + ", with no FIPS or dual-stack endpoint"
 
 
 def is_loopback_host(host: str) -> bool:
@@ -143,5 +204,6 @@ __all__ = [
     "is_loopback_url",
     "is_things_graph_endpoint",
     "things_graph_region",
+    "unreachable_reason",
     "url_templates",
 ]

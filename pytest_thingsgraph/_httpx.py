@@ -17,11 +17,11 @@ from typing import Any
 
 import httpx
 
-from ._endpoints import things_graph_region
+from ._endpoints import things_graph_region, unreachable_reason
 from ._protocol import wire_request
-from ._registry import active, refuse_unstubbed
+from ._registry import ActiveStub, active, refuse_unstubbed
 from ._undo import Undo, patch_method
-from ._wire import WireResponse
+from ._wire import WireRequest, WireResponse
 
 CALL = "A Things Graph request of an httpx client"
 
@@ -51,6 +51,15 @@ def _response(request: httpx.Request, answer: WireResponse) -> httpx.Response:
     return httpx.Response(answer.status_code, headers=answer.headers, content=answer.body, request=request)
 
 
+def _answer(stub: ActiveStub, request: httpx.Request, wire: WireRequest) -> WireResponse:
+    """The stub's answer; for a host where Things Graph never ran, ``httpx.ConnectError`` as the network gives."""
+    reason = unreachable_reason(str(request.url))
+    if reason is not None:
+        stub.record_unreachable(wire)
+        raise httpx.ConnectError(reason, request=request)
+    return stub.answer(wire)
+
+
 @functools.cache  # one wrapper per original: each stub's start patches in the same function
 def _stubbing_handle_request(original: SyncHandler) -> SyncHandler:
     @functools.wraps(original)
@@ -62,7 +71,7 @@ def _stubbing_handle_request(original: SyncHandler) -> SyncHandler:
             refuse_unstubbed(CALL, str(request.url))
             return original(transport, request)
         wire = wire_request(request.method, str(request.url), request.headers, request.read())
-        return _response(request, stub.answer(wire))
+        return _response(request, _answer(stub, request, wire))
 
     return handle_request
 
@@ -78,6 +87,6 @@ def _stubbing_handle_async_request(original: AsyncHandler) -> AsyncHandler:
             refuse_unstubbed(CALL, str(request.url))
             return await original(transport, request)
         wire = wire_request(request.method, str(request.url), request.headers, await request.aread())
-        return _response(request, stub.answer(wire))
+        return _response(request, _answer(stub, request, wire))
 
     return handle_async_request

@@ -39,6 +39,10 @@ class ActiveStub(Protocol):
         """Stop answering (for a stub its test left running)."""
         ...
 
+    def record_unreachable(self, request: WireRequest) -> None:
+        """Record a call to a host where Things Graph never ran (the adapter fails it as the network would)."""
+        ...
+
 
 _lock = threading.Lock()
 _active: ActiveStub | None = None

@@ -3,7 +3,8 @@
 While a stub runs (or the pytest session's guard), ``Session.get_adapter`` is
 patched: every Things Graph endpoint (any host botocore's endpoint ruleset makes:
 standard, FIPS, dual-stack, in every partition; see :mod:`._endpoints`) gets an
-adapter that answers from the stub, whatever the request's headers: a request
+adapter that answers from the stub, whatever the request's headers (a host where
+the service never ran raises ``requests.exceptions.ConnectionError``): a request
 without a valid ``X-Amz-Target`` gets the service's error, and nothing is sent
 to the network (fail-closed). Each response is built with the ``responses``
 library. A ``Retry`` mounted on the session's adapter is honoured as urllib3
@@ -22,12 +23,13 @@ from types import ModuleType
 from typing import Any
 
 import requests.adapters
+from requests.exceptions import ConnectionError as RequestsConnectionError
 from requests.exceptions import RetryError
 from requests.models import PreparedRequest, Response
 from urllib3.exceptions import MaxRetryError
 from urllib3.util.retry import Retry
 
-from ._endpoints import is_things_graph_endpoint
+from ._endpoints import is_things_graph_endpoint, unreachable_reason
 from ._protocol import wire_request
 from ._registry import ActiveStub, active, refuse_unstubbed
 from ._service import CONTENT_TYPE
@@ -69,6 +71,10 @@ class StubAdapter(requests.adapters.BaseAdapter):
             return self._fallback.send(
                 request, stream=stream, timeout=timeout, verify=verify, cert=cert, proxies=proxies
             )
+        reason = unreachable_reason(url)
+        if reason is not None:  # fails as the network would: nothing sent, a connection error
+            stub.record_unreachable(wire_request(request.method or "", url, request.headers, request.body))
+            raise RequestsConnectionError(f"Could not connect to {url}: {reason}", request=request)
         retries = getattr(self._fallback, "max_retries", None)
         while True:  # one attempt per turn, each answered by the stub, as urllib3 retries against the network
             response = self._answer(stub, request, url)

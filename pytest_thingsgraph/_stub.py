@@ -8,9 +8,11 @@ import threading
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, overload
+from urllib.parse import urlsplit
 
 from . import _adapters, _graphql, _registry
-from ._call import Call
+from ._call import UNREACHABLE_ERROR_CODE, Call
+from ._endpoints import things_graph_region
 from ._errors import ServiceError, StubError, UsageError
 from ._operations import Service, Unanswerable, lookup, parse, upload_entity_definitions
 from ._operations._uploads import DEFAULT_SCRIPT, QueuedError, QueuedUpload, Upload, uploads_of
@@ -230,6 +232,19 @@ class ThingsGraphStub:
         """Note a retry delay a client asked for (and, with ``instant_retries``, did not wait)."""
         with self._lock:
             self._retry_delays.append(seconds)
+
+    def record_unreachable(self, request: WireRequest) -> None:
+        """Record a call to a host where Things Graph never ran: nothing was sent, no problem by itself.
+
+        Its ``status_code`` is 0 (no response), ``error_code`` ``"EndpointConnectionError"``,
+        ``request`` ``None`` (no body reached a service) and ``request_id`` empty.
+        """
+        host = urlsplit(request.url).hostname or ""
+        target = request.headers.get("x-amz-target", "")
+        operation = target.rpartition(".")[2] or None
+        call = Call(operation, None, things_graph_region(host), None, 0, {}, UNREACHABLE_ERROR_CODE, "")
+        with self._lock:
+            self._calls.append(call)
 
     def answer(self, request: WireRequest) -> WireResponse:
         """Answer one HTTP attempt as the service would; raise :class:`StubError` where the stub cannot."""

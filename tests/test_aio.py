@@ -95,3 +95,18 @@ async def test_a_sync_client_inside_a_coroutine_still_gets_a_sync_answer(thingsg
     thingsgraph_stub.add_upload("u", ["SUCCEEDED"])
 
     assert boto3.client("iotthingsgraph", region_name="us-east-1").get_upload_status(uploadId="u")["uploadStatus"]
+
+
+@pytest.mark.asyncio
+async def test_empty_keys_given_to_an_aiobotocore_client_are_refused(thingsgraph_stub: ThingsGraphStub) -> None:
+    thingsgraph_stub.add_upload("u", ["SUCCEEDED"])
+    session = aiobotocore_session.get_session()
+    async with session.create_client(
+        "iotthingsgraph", region_name="us-east-1", aws_access_key_id="", aws_secret_access_key="", config=ONE_ATTEMPT
+    ) as client:
+        with pytest.raises(client.exceptions.ClientError) as caught:
+            await client.get_upload_status(uploadId="u")
+
+    assert caught.value.response["Error"]["Code"] == "IncompleteSignatureException"
+    assert [call.error_code for call in thingsgraph_stub.calls] == ["IncompleteSignatureException"]
+    thingsgraph_stub.reset()  # the invalid request and the unpolled script are this test's point

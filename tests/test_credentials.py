@@ -242,3 +242,49 @@ def test_a_machine_without_credentials_or_config(tmp_path: Path) -> None:
         "IN_PROGRESS SUCCEEDED",
         "without fake credentials: Unable to locate credentials",
     ]
+
+
+EMPTY_KEYS_MESSAGE = "Credential must start with an access key ID, e.g. keyid/date/region/service/term. "
+
+
+@pytest.mark.usefixtures("real_credentials")
+@pytest.mark.parametrize("fake_credentials", [True, False])
+def test_empty_keys_given_to_the_client_are_refused_as_aws_refuses_them(fake_credentials: bool) -> None:
+    import boto3
+    from botocore.config import Config
+
+    with mock_thingsgraph(
+        fake_credentials=fake_credentials, allow_invalid_requests=True, assert_all_consumed=False
+    ) as stub:
+        stub.add_upload("u", ["SUCCEEDED"])
+        client = boto3.client(
+            "iotthingsgraph",
+            region_name="us-east-1",
+            aws_access_key_id="",  # an unset variable read by the code
+            aws_secret_access_key="",
+            config=Config(retries={"total_max_attempts": 1}),
+        )
+        with pytest.raises(client.exceptions.ClientError) as caught:
+            client.get_upload_status(uploadId="u")
+
+    assert caught.value.response["Error"] == {"Code": "IncompleteSignatureException", "Message": EMPTY_KEYS_MESSAGE}
+    assert [(call.status_code, call.error_code) for call in stub.calls] == [(400, "IncompleteSignatureException")]
+
+
+@pytest.mark.usefixtures("real_credentials")
+@pytest.mark.parametrize("given_to", ["client", "session"])
+def test_keys_the_code_passes_itself_sign_as_given(given_to: str) -> None:
+    import boto3
+
+    keys = {"aws_access_key_id": "AKIDGIVENBYTHECODE01", "aws_secret_access_key": "given-secret"}
+    if given_to == "client":
+        client = boto3.Session().client("iotthingsgraph", region_name="us-east-1", **keys)
+    else:
+        client = boto3.Session(**keys).client("iotthingsgraph", region_name="us-east-1")
+    sent = capture_headers(client)
+    with mock_thingsgraph() as stub:
+        stub.add_upload("u", ["SUCCEEDED"])
+        assert client.get_upload_status(uploadId="u")["uploadStatus"] == "SUCCEEDED"
+
+    assert sent[0]["Authorization"].startswith("AWS4-HMAC-SHA256 Credential=AKIDGIVENBYTHECODE01/")
+    assert "X-Amz-Security-Token" not in sent[0]

@@ -70,12 +70,12 @@ async def test_an_async_httpx_client_is_answered_with_the_script(
 @pytest.mark.parametrize(
     ("url", "region"),
     [
-        ("https://iotthingsgraph-fips.us-west-2.amazonaws.com/", "us-west-2"),
-        ("https://iotthingsgraph.us-east-1.api.aws/", "us-east-1"),
-        ("https://iotthingsgraph.cn-north-1.amazonaws.com.cn/", "cn-north-1"),
+        ("https://iotthingsgraph.us-west-2.amazonaws.com/", "us-west-2"),
+        ("https://IOTTHINGSGRAPH.ap-northeast-2.amazonaws.com./", "ap-northeast-2"),
+        ("https://iotthingsgraph.ap-southeast-2.amazonaws.com:443/", "ap-southeast-2"),
     ],
 )
-def test_every_host_form_is_answered_even_behind_a_proxy(
+def test_every_host_where_it_ran_is_answered_even_behind_a_proxy(
     thingsgraph_stub: ThingsGraphStub, lookups: list[str], url: str, region: str
 ) -> None:
     thingsgraph_stub.add_upload("u", ["SUCCEEDED"], region=region)

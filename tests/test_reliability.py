@@ -11,6 +11,7 @@ from __future__ import annotations
 import sys
 import threading
 from collections import Counter, defaultdict
+from typing import Any
 
 import pytest
 from helpers import make_client
@@ -177,3 +178,71 @@ def test_threads_racing_for_each_item_under_a_tiny_switch_interval_get_it_once_i
         assert served == script_order, f"{upload_id}: not every item served exactly once, in order"
         got = Counter(version for polled, version in received if polled == upload_id)
         assert got == Counter(script_order), f"{upload_id}: the clients did not get each item exactly once"
+
+
+class _WatchedLock:
+    """The stub's lock, noting when a given thread is about to wait for it."""
+
+    def __init__(self, lock: Any, thread_waits: threading.Event) -> None:
+        self._lock = lock
+        self._thread_waits = thread_waits
+        self.watched: threading.Thread | None = None
+
+    def __enter__(self) -> Any:
+        if threading.current_thread() is self.watched:
+            self._thread_waits.set()
+        return self._lock.__enter__()
+
+    def __exit__(self, *exc_info: Any) -> Any:
+        return self._lock.__exit__(*exc_info)
+
+
+def test_a_poll_that_comes_while_another_is_being_answered_waits_for_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The interleaving forced, not hoped for: the first poll holds its item until the second poll
+    is either waiting for the stub's lock (the lock holds) or has been answered (it did not)."""
+    from pytest_thingsgraph._operations._uploads import Upload
+
+    second_waits_or_is_done = threading.Event()
+    first_holds_its_item = threading.Event()
+    original = Upload.next_item
+    taken: list[str] = []
+
+    def next_item(upload: Upload) -> Any:
+        item = original(upload)
+        taken.append(threading.current_thread().name)
+        if len(taken) == 1:
+            first_holds_its_item.set()
+            assert second_waits_or_is_done.wait(timeout=60), "the second poll never came"
+        return item
+
+    monkeypatch.setattr(Upload, "next_item", next_item)
+    clients = [make_client(), make_client()]
+    received: dict[str, int] = {}
+
+    def poll(name: str, client: Any) -> None:
+        received[name] = client.get_upload_status(uploadId="u")["namespaceVersion"]
+        if name == "second":
+            second_waits_or_is_done.set()
+
+    with mock_thingsgraph() as stub:
+        stub.add_upload(
+            "u",
+            [
+                {"uploadStatus": "IN_PROGRESS", "namespaceVersion": 1},
+                {"uploadStatus": "SUCCEEDED", "namespaceVersion": 2},
+            ],
+        )
+        watched = _WatchedLock(stub._lock, second_waits_or_is_done)
+        monkeypatch.setattr(stub, "_lock", watched)
+        first = threading.Thread(target=poll, args=("first", clients[0]), name="first")
+        second = threading.Thread(target=poll, args=("second", clients[1]), name="second")
+        watched.watched = second
+        first.start()
+        assert first_holds_its_item.wait(timeout=60)
+        second.start()
+        first.join()
+        second.join()
+
+    assert taken == ["first", "second"]
+    assert received == {"first": 1, "second": 2}
+    assert [call.upload_status for call in stub.calls] == ["IN_PROGRESS", "SUCCEEDED"]

@@ -159,14 +159,11 @@ def test_an_unsigned_call_is_refused_as_the_service_refuses_it(no_sockets: list[
 @pytest.mark.parametrize(
     ("url", "region"),
     [
-        ("https://iotthingsgraph.us-east-1.api.aws/", "us-east-1"),
-        ("https://iotthingsgraph-fips.us-west-2.amazonaws.com/", "us-west-2"),
-        ("https://iotthingsgraph-fips.us-east-1.api.aws/", "us-east-1"),
-        ("https://iotthingsgraph.cn-north-1.amazonaws.com.cn/", "cn-north-1"),
-        ("https://iotthingsgraph.us-gov-west-1.amazonaws.com/", "us-gov-west-1"),
+        ("https://iotthingsgraph.us-west-2.amazonaws.com/", "us-west-2"),
+        ("https://IOTTHINGSGRAPH.AP-NORTHEAST-2.amazonaws.com./", "ap-northeast-2"),
     ],
 )
-def test_every_host_form_is_answered(
+def test_every_host_where_the_service_ran_is_answered(
     thingsgraph_stub: ThingsGraphStub, no_sockets: list[Any], url: str, region: str
 ) -> None:
     thingsgraph_stub.add_upload("u", ["SUCCEEDED"], region=region)
@@ -178,25 +175,51 @@ def test_every_host_form_is_answered(
     assert no_sockets == []
 
 
-def test_a_requests_call_to_a_china_endpoint_is_answered(thingsgraph_stub: ThingsGraphStub) -> None:
+@pytest.mark.parametrize(
+    ("url", "region"),
+    [
+        ("https://iotthingsgraph.us-east-1.api.aws/", "us-east-1"),
+        ("https://iotthingsgraph-fips.us-west-2.amazonaws.com/", "us-west-2"),
+        ("https://iotthingsgraph-fips.us-east-1.api.aws/", "us-east-1"),
+        ("https://iotthingsgraph.cn-north-1.amazonaws.com.cn/", "cn-north-1"),
+        ("https://iotthingsgraph.us-gov-west-1.amazonaws.com/", "us-gov-west-1"),
+    ],
+)
+def test_every_other_host_form_fails_to_connect_with_nothing_sent(
+    thingsgraph_stub: ThingsGraphStub, no_sockets: list[Any], url: str, region: str
+) -> None:
+    thingsgraph_stub.add_upload("u", ["SUCCEEDED"], region=region)
+
+    with pytest.raises(requests.exceptions.ConnectionError, match=f"^Could not connect to {url}: No Things Graph"):
+        poll("u", url=url, region=region)
+
+    assert [(c.operation, c.region, c.status_code, c.error_code) for c in thingsgraph_stub.calls] == [
+        ("GetUploadStatus", region, 0, "EndpointConnectionError")
+    ]
+    assert no_sockets == []
+    thingsgraph_stub.reset()  # the script is unpolled on purpose
+
+
+def test_a_requests_call_to_a_china_endpoint_cannot_connect(thingsgraph_stub: ThingsGraphStub) -> None:
+    """Things Graph never ran in the aws-cn partition: the call fails as the network would, nothing sent."""
     thingsgraph_stub.add_upload("u", ["SUCCEEDED"], region="cn-north-1")
     auth = AWS4Auth("AKIDEXAMPLE", "example-secret", "cn-north-1", "iotthingsgraph")
 
-    response = requests.post(
-        "https://iotthingsgraph.cn-north-1.amazonaws.com.cn/",
-        data=json.dumps({"uploadId": "u"}),
-        headers={
-            "X-Amz-Target": "IotThingsGraphFrontEndService.GetUploadStatus",
-            "Content-Type": "application/x-amz-json-1.1",
-        },
-        auth=auth,
-        timeout=5,
-    )
+    with pytest.raises(requests.exceptions.ConnectionError, match=r"\(region cn-north-1\)"):
+        requests.post(
+            "https://iotthingsgraph.cn-north-1.amazonaws.com.cn/",
+            data=json.dumps({"uploadId": "u"}),
+            headers={
+                "X-Amz-Target": "IotThingsGraphFrontEndService.GetUploadStatus",
+                "Content-Type": "application/x-amz-json-1.1",
+            },
+            auth=auth,
+            timeout=5,
+        )
 
-    assert response.status_code == 200
-    assert response.json()["uploadStatus"] == "SUCCEEDED"
     (call,) = thingsgraph_stub.calls
-    assert (call.region, call.upload_id, call.status_code) == ("cn-north-1", "u", 200)
+    assert (call.region, call.upload_id, call.status_code) == ("cn-north-1", None, 0)
+    thingsgraph_stub.reset()  # its script is never polled: the endpoint does not exist
 
 
 def _retrying_session(**retry: Any) -> requests.Session:

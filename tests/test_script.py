@@ -69,12 +69,12 @@ def test_a_script_that_runs_out_on_a_non_terminal_item_raises(script: list[Any],
 
 
 def test_unknown_uploads_are_not_found(thingsgraph_stub: ThingsGraphStub) -> None:
-    client = make_client("eu-central-1")
+    client = make_client("ap-southeast-2")
 
     with pytest.raises(client.exceptions.ResourceNotFoundException) as caught:
         client.get_upload_status(uploadId="nobody")
 
-    assert caught.value.response["Error"]["Message"] == "Upload nobody was not found in region eu-central-1."
+    assert caught.value.response["Error"]["Message"] == "Upload nobody was not found in region ap-southeast-2."
     assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
     assert thingsgraph_stub.failures() == []
 

@@ -601,6 +601,21 @@ def test_a_presigned_url_shorter_than_fifteen_minutes_still_gets_the_skew() -> N
     assert check_signature(url, {}, epoch(date) + 15 * 60 + 1) is not None
 
 
+def test_a_presigned_url_signed_ahead_of_the_clock_is_not_yet_current_within_its_expiry() -> None:
+    url = presigned(expires=3600)
+    date = query_date(url)
+
+    assert check_signature(url, {}, epoch(date) - 15 * 60) is None
+    rejection = check_signature(url, {}, epoch(date) - 15 * 60 - 1)  # still an hour before it expires
+
+    assert rejection == Rejection(
+        "InvalidSignatureException",
+        f"Signature not yet current: {date} is still later than {_basic(epoch(date) - 1)} "
+        f"({_basic(epoch(date) - 15 * 60 - 1)} + 15 min.)",
+        403,
+    )
+
+
 @pytest.mark.parametrize("expires", ["0", "604801", "soon", "-5"])
 def test_a_presigned_url_with_a_wrong_expiry_is_refused(expires: str) -> None:
     url = presigned().replace("X-Amz-Expires=3600", f"X-Amz-Expires={expires}")
