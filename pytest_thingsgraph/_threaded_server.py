@@ -3,7 +3,8 @@
 :class:`ThingsGraphServer` runs the HTTP plumbing of ``_http`` in a thread of its own. Requests at
 ``/`` are handed to :meth:`ThingsGraphStub.answer`, exactly as an in-process client's are; requests
 under ``/_thingsgraph/`` are the control API, whose routes are the table :data:`CONTROL_ROUTES`:
-they script the stub with the JSON form of ``_script_json`` and read its calls and teardown report.
+they script the stub with each operation's JSON form (``_operations.JSON_FORMS``) and read its calls
+(:func:`call_json`) and teardown report.
 The server's defaults live here, and the CLI (``server.py``) reads them.
 
 Neither the plugin's load nor the in-process path imports this module; importing it loads no pydantic.
@@ -24,11 +25,12 @@ from urllib.parse import parse_qs, urlsplit
 from ._endpoints import is_loopback_host
 from ._errors import StubError, UsageError
 from ._http import CONTROL_PREFIX, ControlAnswer, ThreadedHTTPServer
+from ._operations import JSON_FORMS, JsonForm
 from ._options import StubOptions
-from ._script_json import JSON_FORMS, JsonForm, call_json
 from ._sigv4 import FAKE_ACCESS_KEY_ID, FAKE_SECRET_ACCESS_KEY, FAKE_SESSION_TOKEN
 
 if TYPE_CHECKING:
+    from ._call import Call
     from ._stub import ThingsGraphStub
 
 #: The address listened on: the loopback, so nothing beyond this machine reaches the control API.
@@ -214,6 +216,20 @@ class ControlRequest(NamedTuple):
 ControlRoute = Callable[["ThingsGraphStub", ControlRequest], dict[str, Any]]
 
 
+def call_json(call: Call) -> dict[str, Any]:
+    """One recorded call in the control API's form."""
+    return {
+        "operation": call.operation,
+        "uploadId": call.upload_id,
+        "region": call.region,
+        "statusCode": call.status_code,
+        "errorCode": call.error_code,
+        "request": call.request,
+        "response": dict(call.response),
+        "requestId": call.request_id,
+    }
+
+
 def _calls(stub: ThingsGraphStub, request: ControlRequest) -> dict[str, Any]:
     return {"calls": [call_json(call) for call in stub.calls]}
 
@@ -292,6 +308,7 @@ __all__ = [
     "ControlRequest",
     "ControlRoute",
     "ThingsGraphServer",
+    "call_json",
     "non_loopback_warning",
     "serving",
 ]

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from ._endpoints import is_loopback_host
 from ._errors import UsageError
 from ._options import OPTION_HELP, StubOptions
-from ._script_json import SCRIPT_FILE_SHAPE, apply_script
+from ._script_files import SCRIPT_FILE_SHAPE, apply_script
 from ._threaded_server import (
     DEFAULT_HOST,
     DEFAULT_MAX_BODY_BYTES,

@@ -14,7 +14,7 @@ import pytest
 from server_helpers import control
 
 from pytest_thingsgraph import ThingsGraphServer, ThingsGraphStub, UsageError
-from pytest_thingsgraph._script_json import apply_script
+from pytest_thingsgraph._script_files import apply_script
 
 UPLOADS = "/_thingsgraph/uploads"
 QUEUE = "/_thingsgraph/upload-entity-definitions"

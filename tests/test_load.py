@@ -27,6 +27,7 @@ HEAVY_OWN = frozenset(
         "pytest_thingsgraph._script",
         "pytest_thingsgraph._http",
         "pytest_thingsgraph._script_json",
+        "pytest_thingsgraph._script_files",
         "pytest_thingsgraph._threaded_server",
     }
     | {"pytest_thingsgraph.models", "pytest_thingsgraph.strategies"}

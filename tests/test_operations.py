@@ -9,7 +9,7 @@ import botocore.session
 import pytest
 
 from pytest_thingsgraph import ThingsGraphStub
-from pytest_thingsgraph._operations import OPERATIONS, Operation
+from pytest_thingsgraph._operations import JSON_FORMS, OPERATIONS, SCRIPT_FILE_SHAPE, Operation
 from pytest_thingsgraph._service import STUBBED_OPERATIONS
 
 SERVICE = botocore.session.get_session().get_service_model("iotthingsgraph")
@@ -37,6 +37,29 @@ def test_each_record_is_complete_and_lives_in_the_module_named_after_its_operati
     } == {"parse": module, "handle": module, "unconsumed": module}
     assert callable(record.subject)
     assert callable(record.outcome)
+    if record.json_form is not None:  # server mode scripts it: its function to add an entry is its module's
+        assert record.json_form.add.__module__ == module
+        assert JSON_FORMS[record.json_form.key] is record.json_form
     if record.expected_by is not None:  # names a method of the stub that takes expected=
         method = getattr(ThingsGraphStub, record.expected_by.removesuffix("()"))
         assert "expected" in inspect.signature(method).parameters
+
+
+def test_every_scripted_operation_has_a_json_form_with_its_own_key_and_route() -> None:
+    # an operation the stub is scripted for (expected_by names its method) has a JSON form; so does GetUploadStatus,
+    # whose uploads a test adds
+    scripted = {name for name, record in OPERATIONS.items() if record.expected_by is not None} | {"GetUploadStatus"}
+    forms = {name: record.json_form for name, record in OPERATIONS.items() if record.json_form is not None}
+
+    assert set(forms) >= scripted
+    assert len({form.key for form in forms.values()}) == len(forms)
+    assert len({form.route for form in forms.values()}) == len(forms)
+    # the table is the registry's forms, entries that script the stub directly before the answers queued
+    assert sorted(JSON_FORMS.values(), key=id) == sorted(forms.values(), key=id)
+    assert list(JSON_FORMS) == ["uploads", "uploadEntityDefinitions"]
+    assert [form.queued for form in JSON_FORMS.values()] == sorted(form.queued for form in JSON_FORMS.values())
+    assert {key: form.route for key, form in JSON_FORMS.items()} == {
+        "uploads": "uploads",
+        "uploadEntityDefinitions": "upload-entity-definitions",
+    }
+    assert SCRIPT_FILE_SHAPE == '{"uploads": [...], "uploadEntityDefinitions": [...]}'

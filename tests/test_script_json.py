@@ -12,12 +12,10 @@ import pytest
 from server_helpers import DOCUMENT, call, connect
 
 from pytest_thingsgraph import ServiceError, ThingsGraphServer, ThingsGraphStub, UsageError
-from pytest_thingsgraph._script_json import (
-    add_upload_json,
-    apply_script,
-    parse_created_date,
-    queue_upload_entity_definitions_json,
-)
+from pytest_thingsgraph._operations.get_upload_status import add_upload_json
+from pytest_thingsgraph._operations.upload_entity_definitions import queue_upload_entity_definitions_json
+from pytest_thingsgraph._script_files import apply_script
+from pytest_thingsgraph._script_json import parse_created_date
 
 CREATED = dt.datetime(2024, 5, 1, 12, 0, tzinfo=dt.timezone.utc)
 

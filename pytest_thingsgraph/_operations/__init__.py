@@ -2,7 +2,8 @@
 
 Dispatch is a lookup in :data:`OPERATIONS`: the protocol finds an operation's
 body check there, the stub its handler, the teardown report its sections and
-its line in the "Things Graph calls" section. CONTRIBUTING.md ("Add an
+its line in the "Things Graph calls" section, and server mode's script files
+and control routes its JSON form (:data:`JSON_FORMS`). CONTRIBUTING.md ("Add an
 operation") gives the steps for another one.
 """
 
@@ -12,15 +13,38 @@ from .. import _protocol
 from .._service import STUBBED_OPERATIONS
 from .._wire import ParsedRequest, Rejection, WireRequest
 from . import get_upload_status, upload_entity_definitions
-from ._record import Answer, Operation, Section, Service, Unanswerable
+from ._record import Answer, JsonForm, Operation, Section, Service, Unanswerable
 
-__all__ = ["OPERATIONS", "Answer", "Operation", "Section", "Service", "Unanswerable", "lookup", "parse"]
+__all__ = [
+    "JSON_FORMS",
+    "OPERATIONS",
+    "SCRIPT_FILE_SHAPE",
+    "Answer",
+    "JsonForm",
+    "Operation",
+    "Section",
+    "Service",
+    "Unanswerable",
+    "lookup",
+    "parse",
+]
 
 #: Every operation the stub answers, by API name; the teardown report takes their sections in this order.
 OPERATIONS: dict[str, Operation] = {
     record.name: record for record in (upload_entity_definitions.OPERATION, get_upload_status.OPERATION)
 }
 _BODY_CHECKS = {name: record.parse for name, record in OPERATIONS.items()}
+#: A script file's top-level key -> its operation's JSON form, in the order a script file's entries are added:
+#: the entries that script the stub directly (uploads), then the answers queued for calls to come.
+JSON_FORMS: dict[str, JsonForm] = {
+    form.key: form
+    for form in sorted(
+        (record.json_form for record in OPERATIONS.values() if record.json_form is not None),
+        key=lambda form: form.queued,
+    )
+}
+#: A script file's shape, as messages and the CLI's help show it.
+SCRIPT_FILE_SHAPE = "{" + ", ".join(f'"{key}": [...]' for key in JSON_FORMS) + "}"
 
 
 def parse(request: WireRequest) -> ParsedRequest | Rejection:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar, cast
+from typing import Any, Protocol, TypeVar, cast
 
 from .._call import Call
 from .._errors import UsageError
@@ -61,6 +61,34 @@ class Section:
     fix: str
 
 
+class ScriptedStub(Protocol):
+    """The stub a JSON form scripts (``ThingsGraphStub``), typed here so that no operation imports ``_stub``."""
+
+    def add_upload(self, *args: Any, **kwargs: Any) -> None: ...
+
+    def on_upload_entity_definitions(self, *args: Any, **kwargs: Any) -> str | None: ...
+
+
+class AddEntry(Protocol):
+    """Adds one entry of a JSON form to ``stub``; returns the upload ID the control API answers with."""
+
+    def __call__(self, stub: ScriptedStub, entry: object, /, *, where: str) -> str | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class JsonForm:
+    """One operation's JSON form in server mode: its script file key, its control route and the function that
+    adds one entry."""
+
+    #: The script file's top-level key that holds a list of entries.
+    key: str
+    #: The control route that adds one entry, under the control API's prefix.
+    route: str
+    add: AddEntry
+    #: Its entries answer calls to come: ``apply_script`` returns the upload IDs they will create.
+    queued: bool
+
+
 #: ``(service, request, region, request number) -> answer``; raises :class:`Unanswerable` where the stub cannot answer.
 Handler = Callable[[Service, ParsedRequest, str | None, int], Answer]
 
@@ -86,6 +114,8 @@ class Operation:
     subject: Callable[[Call], str | None]
     #: and what it answered besides an error code (such as ``SUCCEEDED``), or ``None``.
     outcome: Callable[[Call], str | None]
+    #: How server mode's script files and control API script it (``None``: they do not).
+    json_form: JsonForm | None
 
     def checked_expected(self, where: str, expected: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
         """``expected=`` request members, checked against the request shape (``where`` names the call)."""

@@ -9,12 +9,14 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._call import Call
-from .._scripts import PreparedItem, PreparedUpload
 from .._service import UploadStatus
 from ._record import Service
+
+if TYPE_CHECKING:  # pydantic: loaded with the first script, so the server's --help stays quick
+    from .._scripts import PreparedItem, PreparedUpload
 
 #: What an UploadEntityDefinitions call with nothing queued makes its upload answer.
 DEFAULT_SCRIPT: tuple[UploadStatus, ...] = ("IN_PROGRESS", "SUCCEEDED")

@@ -8,9 +8,10 @@ import sys
 from typing import Any
 
 from .._protocol import decode, describe, error_reply, freeze, invalid, null, too_long, wrong_type
+from .._script_json import check_upload, json_keys, named, upload_keywords
 from .._service import GET_UPLOAD_STATUS, GET_UPLOAD_STATUS_MEMBERS, UPLOAD_ID_MAX, UPLOAD_ID_MIN
 from .._wire import ParsedRequest, Rejection
-from ._record import Answer, Operation, Section, Service, Unanswerable
+from ._record import Answer, JsonForm, Operation, ScriptedStub, Section, Service, Unanswerable
 from ._uploads import Upload, status_of_call, upload_of_call, uploads_of
 
 
@@ -100,6 +101,20 @@ def _unconsumed_line(upload: Upload) -> str:
     return line
 
 
+def add_upload_json(stub: ScriptedStub, upload: object, *, where: str = "upload") -> str:
+    """``stub.add_upload`` from the JSON form ``{"uploadId": ..., "script": [...], "namespaceName": ..., ...}``.
+
+    Returns the upload's ID.
+    """
+    keywords = upload_keywords(upload, where=where, required=("uploadId", "script"), keys=json_keys(queued=False))
+    check_upload(keywords, where=where)
+    upload_id: str = keywords.pop("upload_id")  # a str once add_upload takes it: it refuses any other
+    script = keywords.pop("script")
+    with named(where):
+        stub.add_upload(upload_id, script, **keywords)
+    return upload_id
+
+
 OPERATION = Operation(
     name=GET_UPLOAD_STATUS,
     request_members=GET_UPLOAD_STATUS_MEMBERS,
@@ -109,4 +124,5 @@ OPERATION = Operation(
     expected_by=None,
     subject=upload_of_call,
     outcome=status_of_call,
+    json_form=JsonForm("uploads", "uploads", add_upload_json, queued=False),
 )

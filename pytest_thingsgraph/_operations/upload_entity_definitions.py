@@ -7,8 +7,20 @@ import uuid
 from typing import Any
 
 from .. import _graphql
-from .._protocol import decode, describe, freeze, invalid, null, ok_reply, too_long, wrong_type
-from .._scripts import prepare_item, prepare_upload
+from .._errors import UsageError
+from .._protocol import (
+    decode,
+    describe,
+    describe_json,
+    freeze,
+    invalid,
+    json_type,
+    null,
+    ok_reply,
+    too_long,
+    wrong_type,
+)
+from .._script_json import check_upload, json_keys, named, service_error, upload_keywords
 from .._service import (
     DEFINITION_DOCUMENT_MEMBERS,
     DEFINITION_LANGUAGES,
@@ -17,7 +29,7 @@ from .._service import (
     UPLOAD_ENTITY_DEFINITIONS_MEMBERS,
 )
 from .._wire import ParsedRequest, Rejection
-from ._record import Answer, Operation, Section, Service, mismatch
+from ._record import Answer, JsonForm, Operation, ScriptedStub, Section, Service, mismatch
 from ._uploads import DEFAULT_SCRIPT, QueuedError, Upload, status_of_call, upload_of_call, uploads_of
 
 
@@ -86,6 +98,8 @@ def handle(service: Service, request: ParsedRequest, region: str | None, number:
     differ = mismatch(entry.expected, request.document) if entry is not None and entry.expected else None
     if isinstance(entry, QueuedError):
         return Answer(entry.item.reply, None, differ)
+    from .._scripts import prepare_item, prepare_upload  # pydantic: loaded with the first call, so --help stays quick
+
     if entry is None:
         upload_id = str(uuid.uuid4())
         prepared = prepare_upload(upload_id, DEFAULT_SCRIPT, where="UploadEntityDefinitions, nothing queued")
@@ -118,6 +132,46 @@ def unconsumed(service: Service, silence: str) -> list[Section]:
     ]
 
 
+def queue_upload_entity_definitions_json(stub: ScriptedStub, entry: object, *, where: str = "answer") -> str | None:
+    """``stub.on_upload_entity_definitions`` from the JSON form.
+
+    ``entry`` is an error ``{"__type": ..., "message": ..., "statusCode": ...}`` (the call is answered with
+    it), or an upload in the form of ``add_upload_json`` (GetUploadStatus's) whose ``uploadId`` and ``script``
+    may be left out and which has no ``region`` (the upload lives in the region of the call). Returns the
+    upload ID the answer will create (``None`` for an error).
+    """
+    if isinstance(entry, dict) and "__type" in entry:
+        error = service_error({key: value for key, value in entry.items() if key != "expected"}, where=where)
+        _check_expected(entry.get("expected"), where=where)
+        with named(where):
+            stub.on_upload_entity_definitions(error, expected=entry.get("expected"))
+        return None
+    keywords = upload_keywords(entry, where=where, required=(), keys=json_keys(queued=True))
+    _check_expected(keywords.get("expected"), where=where)
+    check_upload({key: value for key, value in keywords.items() if key != "expected"}, where=where)
+    script = keywords.pop("script", None)
+    created: str | None
+    with named(where):
+        if script is None:
+            created = stub.on_upload_entity_definitions(**keywords)
+        else:
+            created = stub.on_upload_entity_definitions(script, **keywords)
+    return created
+
+
+def _check_expected(expected: object, *, where: str) -> None:
+    if expected is None:
+        return
+    if not isinstance(expected, dict):
+        raise UsageError(f"{where}: expected is {json_type(expected)}: give an object of request members.")
+    for name in expected:
+        if name not in UPLOAD_ENTITY_DEFINITIONS_MEMBERS:
+            raise UsageError(
+                f"{where}: expected has {describe_json(name)}, which is not a member of "
+                f"UploadEntityDefinitionsRequest: use {', '.join(UPLOAD_ENTITY_DEFINITIONS_MEMBERS)}."
+            )
+
+
 OPERATION = Operation(
     name=UPLOAD_ENTITY_DEFINITIONS,
     request_members=UPLOAD_ENTITY_DEFINITIONS_MEMBERS,
@@ -127,4 +181,7 @@ OPERATION = Operation(
     expected_by="on_upload_entity_definitions()",
     subject=upload_of_call,
     outcome=status_of_call,
+    json_form=JsonForm(
+        "uploadEntityDefinitions", "upload-entity-definitions", queue_upload_entity_definitions_json, queued=True
+    ),
 )
