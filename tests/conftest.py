@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import http.server
 import importlib.metadata
+import json
 import logging
 import os
 import socket
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -143,3 +146,29 @@ def own_server() -> Iterator[ThingsGraphServer]:
     """A server of its own stub, with a short timeout and a 1,000-byte body limit, for the edge cases."""
     with ThingsGraphServer(ThingsGraphStub(), timeout=0.5, max_body_bytes=LIMIT) as server:
         yield server
+
+
+class _LocalHandler(http.server.BaseHTTPRequestHandler):
+    """Answers every GET with ``{"served_by": "local server", "path": ...}``."""
+
+    def do_GET(self) -> None:
+        body = json.dumps({"served_by": "local server", "path": self.path}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def local_server() -> Iterator[str]:
+    """An HTTP server on 127.0.0.1 for the traffic that must pass by the stub and the fail-closed layer."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _LocalHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import http.server
 import json
-import threading
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -136,30 +133,6 @@ def test_with_no_stub_and_no_guard_the_call_goes_where_it_went(lookups: list[str
         httpx.post(**poll_request("u"), timeout=5)
 
     assert lookups == ["iotthingsgraph.eu-west-1.amazonaws.com"]
-
-
-class _Handler(http.server.BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        body = json.dumps({"served_by": "local server", "path": self.path}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
-@pytest.fixture(scope="module")
-def local_server() -> Iterator[str]:
-    """An HTTP server on 127.0.0.1 for the traffic that must pass by the stub."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
 
 
 @pytest.mark.asyncio

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import http.server
 import json
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -50,30 +47,6 @@ def poll(
     return send(
         url, data=json.dumps({"uploadId": upload_id}), headers={**HEADERS, **overrides}, auth=signer(region), timeout=5
     )
-
-
-class _Handler(http.server.BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        body = json.dumps({"served_by": "local server", "path": self.path}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
-@pytest.fixture(scope="module")
-def local_server() -> Iterator[str]:
-    """An HTTP server on 127.0.0.1 for the traffic that must pass by the stub."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
 
 
 def test_a_requests_call_is_answered_by_the_same_stub(thingsgraph_stub: ThingsGraphStub) -> None:

@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
+from node_helpers import SDK_V3, node_or_skip
 from server_helpers import TIMEOUT, child_environment, tool
 
 from pytest_thingsgraph import ServiceError, ThingsGraphServer, ThingsGraphStub
@@ -134,34 +132,10 @@ def test_aws_cli(thingsgraph_server: ThingsGraphServer, thingsgraph_stub: Things
     assert {c.region for c in thingsgraph_stub.calls} == {"us-east-2"}
 
 
-def node_or_skip() -> tuple[str, str]:
-    """The node binary and the node_modules holding the SDK; skipped when absent, except where required.
-
-    ``tox -e node`` installs the SDK and sets NODE_PATH and THINGSGRAPH_NODE_REQUIRED; under CI=true a
-    missing node, NODE_PATH or SDK is a failure too, as a missing Python is.
-    """
-    required = os.environ.get("THINGSGRAPH_NODE_REQUIRED") == "1" or os.environ.get("CI") == "true"
-    node = shutil.which("node")
-    modules = os.environ.get("NODE_PATH", "")
-    problem = None
-    if node is None:
-        problem = "node is not on PATH: install Node.js 18 or later"
-    elif not modules:
-        problem = "NODE_PATH is not set: run these tests with `tox -e node`, which installs the SDK with npm"
-    elif not (Path(modules) / "@aws-sdk" / "client-iotthingsgraph").is_dir():
-        problem = f"NODE_PATH={modules} has no @aws-sdk/client-iotthingsgraph: run `tox -e node` (npm installs it)"
-    if problem is not None:
-        if required:
-            pytest.fail(f"{problem} (required here: CI=true or tox -e node)", pytrace=False)
-        pytest.skip(f"{problem}; with CI=true this is a failure")
-    assert node is not None
-    return node, modules
-
-
 def test_javascript_sdk(
     thingsgraph_server: ThingsGraphServer, thingsgraph_stub: ThingsGraphStub, tmp_path: Path
 ) -> None:
-    node, modules = node_or_skip()
+    node, modules = node_or_skip(SDK_V3)
     created = dt.datetime(2024, 5, 1, 12, 0, 0, 250_000, tzinfo=dt.timezone.utc)
     thingsgraph_stub.add_upload(
         "js-poll", ["IN_PROGRESS", "SUCCEEDED"], namespace_name="acme", namespace_version=3, created_date=created
