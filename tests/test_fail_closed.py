@@ -23,6 +23,7 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import botocore.loaders
 import pytest
 import urllib3
 from helpers import record_lookups
@@ -112,6 +113,18 @@ def test_a_client_without_an_adapter_is_refused_unsent_by_the_guard(
     assert (lookups, no_sockets) == ([], [])
 
 
+def partition_host(host: str, dns_suffix: str) -> Any:
+    """A host of a partition newer botocores know (the oldest pinned one may not: then there is none to refuse)."""
+    suffixes = {
+        partition["outputs"]["dnsSuffix"]
+        for partition in botocore.loaders.create_loader().load_data("partitions")["partitions"]
+    }
+    return pytest.param(
+        host,
+        marks=pytest.mark.skipif(dns_suffix not in suffixes, reason=f"this botocore knows no {dns_suffix} partition"),
+    )
+
+
 @pytest.mark.parametrize(
     "host",
     [
@@ -120,8 +133,8 @@ def test_a_client_without_an_adapter_is_refused_unsent_by_the_guard(
         "iotthingsgraph-fips.us-gov-west-1.amazonaws.com",
         "iotthingsgraph-fips.us-east-1.api.aws",
         "iotthingsgraph.cn-north-1.amazonaws.com.cn",
-        "iotthingsgraph.us-iso-east-1.c2s.ic.gov",
-        "iotthingsgraph.eusc-de-east-1.amazonaws.eu",
+        partition_host("iotthingsgraph.us-iso-east-1.c2s.ic.gov", "c2s.ic.gov"),
+        partition_host("iotthingsgraph.eusc-de-east-1.amazonaws.eu", "amazonaws.eu"),
         "IoTThingsGraph.US-EAST-1.AmazonAWS.com.",  # DNS ignores case and a final dot
     ],
 )
