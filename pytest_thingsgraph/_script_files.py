@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from ._errors import UsageError
 from ._operations import JSON_FORMS, SCRIPT_FILE_SHAPE
+from ._operations._uploads import TAKEN_BY_FILE
 from ._protocol import json_type
 
 if TYPE_CHECKING:
@@ -38,7 +39,7 @@ def apply_script(stub: ThingsGraphStub, document: object, *, where: str = "scrip
     created: list[str | None] = []
     for key, form in JSON_FORMS.items():
         for index, entry in enumerate(entries[key]):
-            upload_id = form.add(stub, entry, where=f"{where}: {key}[{index}]")
+            upload_id = form.add(stub, entry, where=f"{where}: {key}[{index}]", taken=TAKEN_BY_FILE)
             if form.queued:
                 created.append(upload_id)
     return created

@@ -26,6 +26,7 @@ from ._endpoints import is_loopback_host
 from ._errors import StubError, UsageError
 from ._http import CONTROL_PREFIX, ControlAnswer, ThreadedHTTPServer
 from ._operations import JSON_FORMS, JsonForm
+from ._operations._uploads import TAKEN_BY_CONTROL
 from ._options import StubOptions
 from ._sigv4 import FAKE_ACCESS_KEY_ID, FAKE_SECRET_ACCESS_KEY, FAKE_SESSION_TOKEN
 
@@ -249,7 +250,7 @@ def _adding(form: JsonForm) -> ControlRoute:
 
     def add(stub: ThingsGraphStub, request: ControlRequest) -> dict[str, Any]:
         document = _control_json(request.body, request.route)
-        return {"uploadId": form.add(stub, document, where=f"POST {request.route}")}
+        return {"uploadId": form.add(stub, document, where=f"POST {request.route}", taken=TAKEN_BY_CONTROL)}
 
     return add
 

@@ -8,13 +8,18 @@ from a ``--script`` file) is refused with 400 and a message in the JSON form's o
 
 from __future__ import annotations
 
+import io
+import json
 import re
+from contextlib import redirect_stderr
+from pathlib import Path
 
 import pytest
 from server_helpers import control
 
-from pytest_thingsgraph import ThingsGraphServer, ThingsGraphStub, UsageError
+from pytest_thingsgraph import ThingsGraphServer, ThingsGraphStub, UsageError, mock_thingsgraph
 from pytest_thingsgraph._script_files import apply_script
+from pytest_thingsgraph.server import main
 
 UPLOADS = "/_thingsgraph/uploads"
 QUEUE = "/_thingsgraph/upload-entity-definitions"
@@ -162,3 +167,87 @@ def test_a_script_file_entry_is_named_by_its_json_keys_and_place() -> None:
         "script.json: uploadEntityDefinitions[1]: the upload is not a valid GetUploadStatus response: "
         "failureReason='bad': Input should be a valid list."
     )
+
+
+# --- the two refusals the stub itself states: an upload scripted twice, a stopped stub ---------------------
+
+TAKEN = "uploadId 'u' already has a script: put every answer in one script, or POST /_thingsgraph/reset first."
+STOPPED = (
+    "the stub this server serves has stopped, so it takes no more scripts: "
+    "serve a running stub, such as the thingsgraph_server fixture's."
+)
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [(UPLOADS, UPLOADS), (UPLOADS, QUEUE), (QUEUE, UPLOADS), (QUEUE, QUEUE)],
+)
+def test_an_upload_scripted_twice_is_named_by_its_json_keys(
+    thingsgraph_server: ThingsGraphServer, first: str, second: str
+) -> None:
+    endpoint_url = thingsgraph_server.endpoint_url
+    assert control(endpoint_url, "POST", first, upload()) == (200, {"uploadId": "u"})
+
+    status, answer = control(endpoint_url, "POST", second, upload())
+
+    assert (status, answer) == (400, {"message": f"POST {second}: {TAKEN}"})
+    assert not PYTHON_NAMES.search(answer["message"])
+    assert control(endpoint_url, "POST", "/_thingsgraph/reset") == (200, {})
+    assert control(endpoint_url, "POST", second, upload()) == (200, {"uploadId": "u"})  # as the message says
+    thingsgraph_server.stub.reset()
+
+
+@pytest.mark.parametrize(
+    ("route", "document"),
+    [(UPLOADS, upload()), (QUEUE, upload()), (QUEUE, {"__type": "ThrottlingException", "message": "m"})],
+)
+def test_a_stopped_stub_refuses_entries_in_the_json_forms_words(route: str, document: object) -> None:
+    with mock_thingsgraph() as stub:
+        pass
+    with ThingsGraphServer(stub) as server:
+        status, answer = control(server.endpoint_url, "POST", route, document)
+
+    assert (status, answer) == (400, {"message": f"POST {route}: {STOPPED}"})
+    assert not PYTHON_NAMES.search(answer["message"])
+    assert stub.failures() == []  # nothing was scripted
+
+
+@pytest.mark.parametrize(
+    ("document", "place"),
+    [
+        ({"uploads": [upload(), upload()]}, "uploads[1]"),
+        ({"uploads": [upload()], "uploadEntityDefinitions": [upload()]}, "uploadEntityDefinitions[0]"),
+        ({"uploadEntityDefinitions": [upload(), upload()]}, "uploadEntityDefinitions[1]"),
+    ],
+)
+def test_a_script_file_that_scripts_an_upload_twice_says_so(
+    tmp_path: Path, document: dict[str, object], place: str
+) -> None:
+    script = tmp_path / "script.json"
+    script.write_text(json.dumps(document), encoding="utf-8")
+    stderr = io.StringIO()
+
+    with redirect_stderr(stderr):
+        status = main(["--script", str(script)])
+
+    assert (status, stderr.getvalue()) == (
+        2,
+        f"thingsgraph-server: {script}: {place}: uploadId 'u' is already scripted by an earlier entry of this "
+        "file: put every answer in one entry.\n",
+    )
+    assert not PYTHON_NAMES.search(stderr.getvalue())
+
+
+def test_the_python_api_keeps_its_own_words() -> None:
+    with mock_thingsgraph() as stub:
+        stub.add_upload("u", ["SUCCEEDED"])
+        with pytest.raises(UsageError) as taken:
+            stub.add_upload("u", ["SUCCEEDED"])
+        stub.reset()
+    with pytest.raises(UsageError) as stopped:
+        stub.add_upload("u", ["SUCCEEDED"])
+
+    assert str(taken.value) == (
+        "add_upload('u'): the upload already has a script: put every answer in one script, or call reset() first."
+    )
+    assert str(stopped.value).startswith("add_upload('u'): this stub has stopped, so no call would reach the script.")

@@ -64,15 +64,21 @@ class Section:
 class ScriptedStub(Protocol):
     """The stub a JSON form scripts (``ThingsGraphStub``), typed here so that no operation imports ``_stub``."""
 
+    _service: Service  # read by the JSON forms, to name what the stub would refuse in the JSON form's words
+    _stopped: bool
+
     def add_upload(self, *args: Any, **kwargs: Any) -> None: ...
 
     def on_upload_entity_definitions(self, *args: Any, **kwargs: Any) -> str | None: ...
 
 
 class AddEntry(Protocol):
-    """Adds one entry of a JSON form to ``stub``; returns the upload ID the control API answers with."""
+    """Adds one entry of a JSON form to ``stub``; returns the upload ID the control API answers with.
 
-    def __call__(self, stub: ScriptedStub, entry: object, /, *, where: str) -> str | None: ...
+    ``taken`` ends the message for an ``uploadId`` the stub already scripts (what the caller can do about it).
+    """
+
+    def __call__(self, stub: ScriptedStub, entry: object, /, *, where: str, taken: str) -> str | None: ...
 
 
 @dataclass(frozen=True, slots=True)

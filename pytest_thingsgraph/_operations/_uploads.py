@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .._call import Call
+from .._errors import UsageError
 from .._service import UploadStatus
-from ._record import Service
+from ._record import ScriptedStub, Service
 
 if TYPE_CHECKING:  # pydantic: loaded with the first script, so the server's --help stays quick
     from .._scripts import PreparedItem, PreparedUpload
@@ -87,6 +88,28 @@ class Uploads:
 def uploads_of(service: Service) -> Uploads:
     """The upload state of ``service``, made on first use."""
     return service.state(Uploads)
+
+
+#: How the control API's message ends for an ``uploadId`` the stub already scripts.
+TAKEN_BY_CONTROL = "already has a script: put every answer in one script, or POST /_thingsgraph/reset first."
+#: How a script file's message ends for one: only the file can have scripted it (its stub is new).
+TAKEN_BY_FILE = "is already scripted by an earlier entry of this file: put every answer in one entry."
+
+
+def refuse_stopped(stub: ScriptedStub, *, where: str) -> None:
+    """Refuse, in the JSON form's words, an entry for a stub that stopped (a server may serve one)."""
+    if stub._stopped:
+        raise UsageError(
+            f"{where}: the stub this server serves has stopped, so it takes no more scripts: "
+            "serve a running stub, such as the thingsgraph_server fixture's."
+        )
+
+
+def refuse_taken(stub: ScriptedStub, upload_id: str | None, *, where: str, taken: str) -> None:
+    """Refuse, in the JSON form's words, an ``uploadId`` the stub already scripts (before the stub says it in
+    its Python words: ``add_upload(...)``, ``reset()``)."""
+    if upload_id is not None and uploads_of(stub._service).knows(upload_id):
+        raise UsageError(f"{where}: uploadId {upload_id!r} {taken}")
 
 
 def upload_of_call(call: Call) -> str | None:

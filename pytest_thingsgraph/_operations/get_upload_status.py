@@ -12,7 +12,15 @@ from .._script_json import check_upload, json_keys, named, upload_keywords
 from .._service import GET_UPLOAD_STATUS, GET_UPLOAD_STATUS_MEMBERS, UPLOAD_ID_MAX, UPLOAD_ID_MIN
 from .._wire import ParsedRequest, Rejection
 from ._record import Answer, JsonForm, Operation, ScriptedStub, Section, Service, Unanswerable
-from ._uploads import Upload, status_of_call, upload_of_call, uploads_of
+from ._uploads import (
+    TAKEN_BY_CONTROL,
+    Upload,
+    refuse_stopped,
+    refuse_taken,
+    status_of_call,
+    upload_of_call,
+    uploads_of,
+)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -101,14 +109,16 @@ def _unconsumed_line(upload: Upload) -> str:
     return line
 
 
-def add_upload_json(stub: ScriptedStub, upload: object, *, where: str = "upload") -> str:
+def add_upload_json(stub: ScriptedStub, upload: object, *, where: str = "upload", taken: str = TAKEN_BY_CONTROL) -> str:
     """``stub.add_upload`` from the JSON form ``{"uploadId": ..., "script": [...], "namespaceName": ..., ...}``.
 
     Returns the upload's ID.
     """
+    refuse_stopped(stub, where=where)
     keywords = upload_keywords(upload, where=where, required=("uploadId", "script"), keys=json_keys(queued=False))
     check_upload(keywords, where=where)
     upload_id: str = keywords.pop("upload_id")  # a str once add_upload takes it: it refuses any other
+    refuse_taken(stub, upload_id, where=where, taken=taken)
     script = keywords.pop("script")
     with named(where):
         stub.add_upload(upload_id, script, **keywords)

@@ -30,7 +30,17 @@ from .._service import (
 )
 from .._wire import ParsedRequest, Rejection
 from ._record import Answer, JsonForm, Operation, ScriptedStub, Section, Service, mismatch
-from ._uploads import DEFAULT_SCRIPT, QueuedError, Upload, status_of_call, upload_of_call, uploads_of
+from ._uploads import (
+    DEFAULT_SCRIPT,
+    TAKEN_BY_CONTROL,
+    QueuedError,
+    Upload,
+    refuse_stopped,
+    refuse_taken,
+    status_of_call,
+    upload_of_call,
+    uploads_of,
+)
 
 
 def parse_body(body: bytes) -> ParsedRequest | Rejection:
@@ -132,7 +142,9 @@ def unconsumed(service: Service, silence: str) -> list[Section]:
     ]
 
 
-def queue_upload_entity_definitions_json(stub: ScriptedStub, entry: object, *, where: str = "answer") -> str | None:
+def queue_upload_entity_definitions_json(
+    stub: ScriptedStub, entry: object, *, where: str = "answer", taken: str = TAKEN_BY_CONTROL
+) -> str | None:
     """``stub.on_upload_entity_definitions`` from the JSON form.
 
     ``entry`` is an error ``{"__type": ..., "message": ..., "statusCode": ...}`` (the call is answered with
@@ -140,6 +152,7 @@ def queue_upload_entity_definitions_json(stub: ScriptedStub, entry: object, *, w
     may be left out and which has no ``region`` (the upload lives in the region of the call). Returns the
     upload ID the answer will create (``None`` for an error).
     """
+    refuse_stopped(stub, where=where)
     if isinstance(entry, dict) and "__type" in entry:
         error = service_error({key: value for key, value in entry.items() if key != "expected"}, where=where)
         _check_expected(entry.get("expected"), where=where)
@@ -149,6 +162,7 @@ def queue_upload_entity_definitions_json(stub: ScriptedStub, entry: object, *, w
     keywords = upload_keywords(entry, where=where, required=(), keys=json_keys(queued=True))
     _check_expected(keywords.get("expected"), where=where)
     check_upload({key: value for key, value in keywords.items() if key != "expected"}, where=where)
+    refuse_taken(stub, keywords.get("upload_id"), where=where, taken=taken)
     script = keywords.pop("script", None)
     created: str | None
     with named(where):
