@@ -6,7 +6,8 @@ type error rather than a silent miss.
 
 - :func:`install` (the package's import): botocore's handler table gets the
   stub's handlers as soon as ``botocore.handlers`` is imported, for good, and a
-  session made before that gets them when it makes a client; they do nothing
+  session made before that (botocore's or aiobotocore's, once ``aiobotocore.session``
+  is imported) gets them when it makes a client; they do nothing
   while no stub runs and the guard is off.
 - :func:`acquire` / :func:`release`: while at least one holder (a running stub,
   the pytest session's guard) needs them, each library in :data:`ADAPTERS` is
@@ -103,10 +104,17 @@ def _equip_sessions(session_module: ModuleType) -> None:
     equip_sessions(session_module)
 
 
+def _equip_aio_sessions(session_module: ModuleType) -> None:
+    from ._aiobotocore import equip_sessions
+
+    equip_sessions(session_module)
+
+
 def install() -> None:
     """Put the stub's handlers into botocore's handler table, and into sessions made before, now or on import."""
     when_imported("botocore.handlers", _register_handlers)
     when_imported("botocore.session", _equip_sessions)
+    when_imported("aiobotocore.session", _equip_aio_sessions)
 
 
 class _Patch:

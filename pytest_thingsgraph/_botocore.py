@@ -16,6 +16,7 @@ aiobotocore as an awaitable.
 from __future__ import annotations
 
 import functools
+import inspect
 import threading
 import time
 import weakref
@@ -162,9 +163,21 @@ def register_handlers(handlers_module: ModuleType) -> None:
 
 def equip(events: Any) -> None:
     """Give an event emitter (a session's or a client's) the stub's handlers if it was made without them."""
-    if events.emit_until_response(_EQUIPPED)[1] is None:
+    if _at_once(events.emit_until_response(_EQUIPPED))[1] is None:
         for event_name, handler in HANDLERS:
             events.register(event_name, handler)
+
+
+def _at_once(answer: Any) -> Any:
+    """An emitter's answer; aiobotocore's is a coroutine, done at its first step (:func:`equipped` never waits)."""
+    if not inspect.iscoroutine(answer):
+        return answer
+    try:
+        answer.send(None)
+    except StopIteration as done:
+        return done.value
+    answer.close()
+    raise RuntimeError(f"{_EQUIPPED} waited")  # pragma: no cover - only a plain function answers it
 
 
 #: The clients already checked by :func:`equip_sessions`'s ``_make_api_call`` (weakly: clients come and go).
