@@ -105,7 +105,10 @@ class StubAdapter(requests.adapters.BaseAdapter):
             headers={"x-amzn-RequestId": answer.request_id},
             content_type=CONTENT_TYPE,
         )
-        return _builder().build_response(request, mocked.get_response(request))
+        # typed through Any: older types-requests (the oldest pins') leave build_response untyped
+        builder: Any = _builder()
+        response: Response = builder.build_response(request, mocked.get_response(request))
+        return response
 
     def close(self) -> None:
         """Nothing to close: the fallback adapter belongs to the session."""
