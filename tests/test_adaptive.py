@@ -58,7 +58,8 @@ def _asking_module() -> str:
 def waits(monkeypatch: pytest.MonkeyPatch) -> Waits:
     """Record, instead of waiting, every ``time.sleep`` and every timed ``Condition.wait`` of this thread.
 
-    ``time.time()`` moves on by what was not waited, so botocore's token bucket sees the time pass.
+    ``time.time()`` stands still but for what was not waited, so botocore's token bucket sees that time pass
+    and no other: what it makes wait does not hang on how fast a loaded machine runs the test.
     """
     seen = Waits()
     test_thread = threading.get_ident()
@@ -76,7 +77,8 @@ def waits(monkeypatch: pytest.MonkeyPatch) -> Waits:
             return False  # as if the timeout passed
         return real_wait(condition, timeout)
 
-    monkeypatch.setattr(time, "time", lambda: real_time() + seen.skipped)
+    start = real_time()
+    monkeypatch.setattr(time, "time", lambda: start + seen.skipped)
     monkeypatch.setattr(time, "sleep", sleep)
     monkeypatch.setattr(threading.Condition, "wait", wait)
     return seen
