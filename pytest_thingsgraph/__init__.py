@@ -1,4 +1,4 @@
-"""pytest-thingsgraph: a wire-faithful stub of AWS IoT Things Graph's GetUploadStatus and UploadEntityDefinitions.
+"""pytest-thingsgraph: a wire-faithful stub of AWS IoT Things Graph, every operation of it.
 
 Importing this package is cheap: it imports neither botocore nor pydantic. It
 arranges that every botocore session made from now on (once botocore is
@@ -21,10 +21,11 @@ __version__ = "0.2.0"
 
 if TYPE_CHECKING:
     from ._call import Call
+    from ._shapes import ANY
     from ._mock import ThingsGraphPatcher, mock_thingsgraph
     from ._stub import ThingsGraphStub
     from ._threaded_server import ThingsGraphServer
-    from ._types import ResponseMembers, ScriptItem
+    from ._types import OperationName, ResponseMembers, ScriptItem
 
     def active_stub() -> ThingsGraphStub:
         """Return the active stub: the fixture's, or the one ``mock_thingsgraph`` started."""
@@ -34,7 +35,9 @@ else:  # the registry knows stubs by the protocol the adapters use; the only stu
     from ._registry import active_stub
 
 __all__ = [
+    "ANY",
     "Call",
+    "OperationName",
     "ResponseMembers",
     "ScriptItem",
     "ServiceError",
@@ -52,6 +55,8 @@ __all__ = [
 
 #: Names that import pydantic (or typing_extensions), loaded on first use only: name -> (module, attribute).
 _LAZY = {
+    "ANY": ("_shapes", "ANY"),
+    "OperationName": ("_types", "OperationName"),
     "ResponseMembers": ("_types", "ResponseMembers"),
     "ScriptItem": ("_types", "ScriptItem"),
     "Call": ("_call", "Call"),

@@ -39,6 +39,9 @@ OPERATIONS: frozenset[str] = frozenset(
     }
 )  # fmt: skip
 
+#: The operations ``add_response`` answers: every other one, in alphabetical order.
+ANSWERED_OPERATIONS: tuple[str, ...] = tuple(sorted(OPERATIONS - set(STUBBED_OPERATIONS)))
+
 UploadStatus = Literal["IN_PROGRESS", "SUCCEEDED", "FAILED"]
 #: The ``uploadStatus`` enum, in the model's order.
 UPLOAD_STATUSES: tuple[UploadStatus, ...] = ("IN_PROGRESS", "SUCCEEDED", "FAILED")
@@ -75,13 +78,22 @@ RESPONSE_MEMBERS: tuple[str, ...] = (
     "createdDate",
 )
 
-#: The documented errors of both operations and the HTTP status the service sends with each.
+#: The service's errors (the model's seven) and the HTTP status the service sent with each. The model gives
+#: none (no ``httpStatusCode``). The first four are the upload operations' documented errors, with the statuses
+#: of their API reference pages ("Errors"). For the last three no reference reachable when they were added gives
+#: a status: they are 400, the status of every other client error of this service but ResourceNotFoundException,
+#: and a test that needs another passes ``status_code=``.
 DOCUMENTED_ERRORS: dict[str, int] = {
     "InvalidRequestException": 400,
     "ResourceNotFoundException": 404,
     "InternalFailureException": 500,
     "ThrottlingException": 400,
+    "LimitExceededException": 400,
+    "ResourceAlreadyExistsException": 400,
+    "ResourceInUseException": 400,
 }
+#: The errors the two upload operations document (the model lists the same four for both).
+UPLOAD_ERRORS: tuple[str, ...] = tuple(DOCUMENTED_ERRORS)[:4]
 
 #: botocore reads ``createdDate`` as float epoch seconds: within these bounds (the stub's,
 #: not the service's) it comes back to the microsecond.

@@ -14,13 +14,14 @@ from . import _adapters, _graphql, _registry
 from ._call import UNREACHABLE_ERROR_CODE, Call
 from ._endpoints import things_graph_region
 from ._errors import ServiceError, StubError, UsageError
-from ._operations import Service, Unanswerable, lookup, parse, upload_entity_definitions
+from ._model import resolve
+from ._operations import Service, Unanswerable, answers, lookup, parse, upload_entity_definitions
 from ._operations._uploads import DEFAULT_SCRIPT, QueuedError, QueuedUpload, Upload, uploads_of
 from ._options import StubOptions
 from ._protocol import describe, rejection_reply
 from ._report import Problems, Unanswered, calls_section, python_option, report
 from ._scripts import prepare_error, prepare_upload
-from ._types import ScriptItem
+from ._types import OperationName, ScriptItem
 from ._wire import Rejection, Reply, WireRequest, WireResponse
 
 __all__ = ["Call", "ThingsGraphStub"]
@@ -169,6 +170,30 @@ class ThingsGraphStub:
             uploads_of(self._service).queue.append(QueuedUpload(prepared, checked))
         return new_id
 
+    def add_response(
+        self,
+        operation: OperationName,
+        answer: Mapping[str, Any] | ServiceError,
+        *,
+        match: Mapping[str, Any] | None = None,
+        expected: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Queue what one HTTP attempt of ``operation`` answers: response members, or a :class:`ServiceError`.
+
+        ``operation`` is the API name (``"SearchEntities"``) or the client's method
+        (``"search_entities"``), any but the two upload operations. The answer is
+        checked against botocore's model when added. A call takes the first
+        answer queued for its operation whose ``match`` (request members, with
+        :data:`ANY` for any value) fits it; ``expected`` names members the call
+        must carry, and a call that differs is reported at teardown.
+        """
+        where = f"add_response({describe(operation)})"
+        name = resolve(operation, where=where)
+        self._refuse_when_stopped(where)
+        queued = answers.prepare(name, answer, match=match, expected=expected, where=where)
+        with self._lock:
+            answers.answers_of(self._service).add(queued)
+
     def _refuse_known(self, where: str, upload_id: str) -> None:
         if uploads_of(self._service).knows(upload_id):
             raise UsageError(
@@ -261,7 +286,7 @@ class ThingsGraphStub:
                 return self._record(parsed.operation, None, request.region, parsed.document, rejection_reply(parsed))
             name = parsed.operation
             try:
-                answer = lookup(name, number).handle(self._service, parsed, request.region, number)
+                answer = lookup(name).handle(self._service, parsed, request.region, number)
             except Unanswerable as error:
                 self._problems.stub_errors.append(str(error))
                 self._unanswered.append(Unanswered(number, name, request.region))

@@ -42,9 +42,9 @@ from ._errors import ServiceError
 from ._service import (
     CREATED_DATE_END,
     CREATED_DATE_MIN,
-    DOCUMENTED_ERRORS,
     NAMESPACE_NAME_MAX,
     TERMINAL_STATUSES,
+    UPLOAD_ERRORS,
     UPLOAD_ID_MAX,
     UPLOAD_ID_MIN,
     UPLOAD_STATUSES,
@@ -229,15 +229,15 @@ def service_errors(*, codes: Sequence[str] | None = None) -> st.SearchStrategy[S
     code (``InvalidRequestException`` by default) with an empty message.
     """
     if codes is None:
-        chosen: tuple[str, ...] = tuple(DOCUMENTED_ERRORS)
+        chosen: tuple[str, ...] = tuple(UPLOAD_ERRORS)
     else:
         if isinstance(codes, str) or not isinstance(codes, Sequence):
             raise InvalidArgument(f"service_errors(codes={codes!r}): pass a sequence of error codes, such as a list.")
         chosen = tuple(codes)
-        unknown = [code for code in chosen if code not in DOCUMENTED_ERRORS]
+        unknown = [code for code in chosen if code not in UPLOAD_ERRORS]
         if unknown or not chosen:
             raise InvalidArgument(
-                f"service_errors(codes={codes!r}): pick one or more of {', '.join(DOCUMENTED_ERRORS)}."
+                f"service_errors(codes={codes!r}): pick one or more of {', '.join(UPLOAD_ERRORS)}."
             )
     messages = st.one_of(st.just(""), st.sampled_from(("Rate exceeded", "Internal failure")), _unicode(max_size=200))
     return st.builds(ServiceError, st.sampled_from(chosen), messages)

@@ -10,9 +10,8 @@ operation") gives the steps for another one.
 from __future__ import annotations
 
 from .. import _protocol
-from .._service import STUBBED_OPERATIONS
 from .._wire import ParsedRequest, Rejection, WireRequest
-from . import get_upload_status, upload_entity_definitions
+from . import answers, get_upload_status, upload_entity_definitions
 from ._record import Answer, JsonForm, Operation, Section, Service, Unanswerable
 
 __all__ = [
@@ -31,16 +30,21 @@ __all__ = [
 
 #: Every operation the stub answers, by API name; the teardown report takes their sections in this order.
 OPERATIONS: dict[str, Operation] = {
-    record.name: record for record in (upload_entity_definitions.OPERATION, get_upload_status.OPERATION)
+    record.name: record
+    for record in (upload_entity_definitions.OPERATION, get_upload_status.OPERATION, *answers.OPERATIONS)
 }
 _BODY_CHECKS = {name: record.parse for name, record in OPERATIONS.items()}
 #: A script file's top-level key -> its operation's JSON form, in the order a script file's entries are added:
-#: the entries that script the stub directly (uploads), then the answers queued for calls to come.
+#: the entries that script the stub directly (uploads), then the answers queued for calls to come, then the
+#: answers of every other operation.
 JSON_FORMS: dict[str, JsonForm] = {
     form.key: form
-    for form in sorted(
-        (record.json_form for record in OPERATIONS.values() if record.json_form is not None),
-        key=lambda form: form.queued,
+    for form in (
+        *sorted(
+            (record.json_form for record in OPERATIONS.values() if record.json_form is not None),
+            key=lambda form: form.queued,
+        ),
+        answers.JSON_FORM,  # one form for every operation add_response answers
     )
 }
 #: A script file's shape, as messages and the CLI's help show it.
@@ -52,13 +56,6 @@ def parse(request: WireRequest) -> ParsedRequest | Rejection:
     return _protocol.parse(request, _BODY_CHECKS)
 
 
-def lookup(name: str, number: int) -> Operation:
-    """The record of operation ``name``; :class:`Unanswerable` for one the stub does not answer (request ``number``)."""
-    record = OPERATIONS.get(name)
-    if record is None:
-        raise Unanswerable(
-            f"Things Graph operation {name} (request {number}) is not stubbed: "
-            f"pytest-thingsgraph answers {' and '.join(STUBBED_OPERATIONS)} only. Keep the code "
-            f"under test from calling {name} in this test, or run it without the stub."
-        )
-    return record
+def lookup(name: str) -> Operation:
+    """The record of operation ``name`` (every operation of the service has one)."""
+    return OPERATIONS[name]
