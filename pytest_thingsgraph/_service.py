@@ -92,7 +92,7 @@ DOCUMENTED_ERRORS: dict[str, int] = {
     "ResourceAlreadyExistsException": 400,
     "ResourceInUseException": 400,
 }
-#: The errors the two upload operations document (the model lists the same four for both).
+#: The errors GetUploadStatus documents (UploadEntityDefinitions lists three of them).
 UPLOAD_ERRORS: tuple[str, ...] = tuple(DOCUMENTED_ERRORS)[:4]
 
 #: botocore reads ``createdDate`` as float epoch seconds: within these bounds (the stub's,

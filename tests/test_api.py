@@ -59,12 +59,15 @@ def test_mypy_sees_exactly_the_public_names_and_the_overloads(
         textwrap.dedent(
             """\
             from pytest_thingsgraph import ThingsGraphStubb
-            from pytest_thingsgraph import ServiceError, ThingsGraphStub
+            from pytest_thingsgraph import ANY, ServiceError, ThingsGraphStub
 
             def check(stub: ThingsGraphStub) -> None:
                 reveal_type(stub.on_upload_entity_definitions(["SUCCEEDED"]))
                 reveal_type(stub.on_upload_entity_definitions(ServiceError("ThrottlingException")))
                 reveal_type(stub.calls[0].upload_status)
+                stub.add_response("SearchEntities", {"descriptions": []}, match={"entityTypes": ANY})
+                stub.add_response("get_system_instance", ServiceError("ResourceNotFoundException"))
+                stub.add_response("search_entitie", {})
             """
         )
     )
@@ -90,12 +93,17 @@ def test_mypy_sees_exactly_the_public_names_and_the_overloads(
         'snippet.py:6: note: Revealed type is "None"',
         'snippet.py:7: note: Revealed type is "'
         "Literal['IN_PROGRESS'] | Literal['SUCCEEDED'] | Literal['FAILED'] | None\"",
+        'snippet.py:10: error: Argument 1 to "add_response" of "ThingsGraphStub" has incompatible type '
+        '"Literal[\'search_entitie\']"; expected "Literal[\'AssociateEntityToThing\', \'CreateFlowTemplate\', '
+        + lines[4].split("'CreateFlowTemplate', ", 1)[-1],
     ], stdout
 
 
 def test_the_package_lists_exactly_its_public_names() -> None:
     assert sorted(pytest_thingsgraph.__all__) == sorted(
         [
+            "ANY",
+            "OperationName",
             "Call",
             "ResponseMembers",
             "ScriptItem",

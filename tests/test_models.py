@@ -11,7 +11,9 @@ from pydantic import BaseModel, ValidationError
 
 from pytest_thingsgraph import _service as service
 from pytest_thingsgraph import models
+from pytest_thingsgraph._model import method_name
 from pytest_thingsgraph._service import DOCUMENTED_ERRORS, OPERATIONS, TARGET_PREFIX, UPLOAD_ID_MAX
+from pytest_thingsgraph._types import OperationApiName, OperationMethodName
 
 SERVICE = botocore.session.get_session().get_service_model("iotthingsgraph")
 OPERATION = SERVICE.operation_model("GetUploadStatus")
@@ -109,10 +111,24 @@ def test_wire_constants_match_the_service_model() -> None:
     assert OPERATION.input_shape.members["uploadId"].metadata["max"] == UPLOAD_ID_MAX
 
 
-def test_documented_errors_match_the_operation() -> None:
-    assert [shape.name for shape in OPERATION.error_shapes] == list(DOCUMENTED_ERRORS)
+def test_documented_errors_match_the_model() -> None:
+    assert [shape.name for shape in OPERATION.error_shapes] == list(service.UPLOAD_ERRORS)
     assert OPERATION.deprecated
-    assert {shape.name for shape in UPLOAD.error_shapes} <= set(DOCUMENTED_ERRORS)
+    assert {shape.name for shape in UPLOAD.error_shapes} < set(service.UPLOAD_ERRORS)
+    every = {
+        shape.name: shape for name in SERVICE.operation_names for shape in SERVICE.operation_model(name).error_shapes
+    }
+    assert sorted(every) == sorted(DOCUMENTED_ERRORS)
+    assert [shape.metadata.get("error", {}).get("httpStatusCode") for shape in every.values()] == [None] * 7
+
+
+def test_the_operations_add_response_answers_are_every_other_one_and_their_names_as_typed() -> None:
+    import botocore
+
+    assert list(service.ANSWERED_OPERATIONS) == sorted(set(SERVICE.operation_names) - set(service.STUBBED_OPERATIONS))
+    assert list(get_args(OperationApiName)) == list(service.ANSWERED_OPERATIONS)
+    methods = [botocore.xform_name(name) for name in service.ANSWERED_OPERATIONS]
+    assert list(get_args(OperationMethodName)) == methods == list(map(method_name, service.ANSWERED_OPERATIONS))
 
 
 def test_the_service_names_match_the_model() -> None:

@@ -1,7 +1,12 @@
-"""The registry of operations: exactly the stubbed operations, each a complete record in a module of its own."""
+"""The registry of operations: every operation of the service, each a complete record.
+
+The two upload operations each live in a module of their own; the others are made from botocore's model
+by ``_operations/answers.py``.
+"""
 
 from __future__ import annotations
 
+import functools
 import inspect
 import re
 
@@ -9,14 +14,14 @@ import botocore.session
 import pytest
 
 from pytest_thingsgraph import ThingsGraphStub
-from pytest_thingsgraph._operations import JSON_FORMS, OPERATIONS, SCRIPT_FILE_SHAPE, Operation
-from pytest_thingsgraph._service import STUBBED_OPERATIONS
+from pytest_thingsgraph._operations import JSON_FORMS, OPERATIONS, SCRIPT_FILE_SHAPE, Operation, answers
+from pytest_thingsgraph._service import ANSWERED_OPERATIONS, STUBBED_OPERATIONS
 
 SERVICE = botocore.session.get_session().get_service_model("iotthingsgraph")
 
 
-def test_the_registry_holds_exactly_the_stubbed_operations_each_under_its_own_name() -> None:
-    assert sorted(OPERATIONS) == sorted(STUBBED_OPERATIONS)
+def test_the_registry_holds_every_operation_of_the_service_each_under_its_own_name() -> None:
+    assert sorted(OPERATIONS) == sorted(SERVICE.operation_names) == sorted([*STUBBED_OPERATIONS, *ANSWERED_OPERATIONS])
     assert [name for name, record in OPERATIONS.items() if record.name != name] == []
     assert all(isinstance(record, Operation) for record in OPERATIONS.values())
 
@@ -45,21 +50,35 @@ def test_each_record_is_complete_and_lives_in_the_module_named_after_its_operati
         assert "expected" in inspect.signature(method).parameters
 
 
+@pytest.mark.parametrize("name", ANSWERED_OPERATIONS)
+def test_every_other_operation_is_answered_from_add_response_by_records_made_from_the_model(name: str) -> None:
+    record = OPERATIONS[name]
+
+    assert isinstance(record.parse, functools.partial)
+    assert (record.parse.func, record.parse.args) == (answers.parse_body, (name,))
+    assert isinstance(record.unconsumed, functools.partial)
+    assert (record.unconsumed.func, record.unconsumed.args) == (answers.unconsumed, (name,))
+    assert (record.handle, record.subject, record.outcome) == (answers.handle, answers.subject, answers.outcome)
+    assert (record.expected_by, record.json_form) == ("add_response", None)  # one JSON form serves them all
+    assert "expected" in inspect.signature(ThingsGraphStub.add_response).parameters
+
+
 def test_every_scripted_operation_has_a_json_form_with_its_own_key_and_route() -> None:
-    # an operation the stub is scripted for (expected_by names its method) has a JSON form; so does GetUploadStatus,
-    # whose uploads a test adds
-    scripted = {name for name, record in OPERATIONS.items() if record.expected_by is not None} | {"GetUploadStatus"}
+    # an upload operation the stub is scripted for (expected_by names its method) has a JSON form; so does
+    # GetUploadStatus, whose uploads a test adds; every other operation is scripted by the "responses" form
+    uploads = {name for name, record in OPERATIONS.items() if record.expected_by not in (None, "add_response")}
     forms = {name: record.json_form for name, record in OPERATIONS.items() if record.json_form is not None}
 
-    assert set(forms) >= scripted
-    assert len({form.key for form in forms.values()}) == len(forms)
-    assert len({form.route for form in forms.values()}) == len(forms)
-    # the table is the registry's forms, entries that script the stub directly before the answers queued
-    assert sorted(JSON_FORMS.values(), key=id) == sorted(forms.values(), key=id)
-    assert list(JSON_FORMS) == ["uploads", "uploadEntityDefinitions"]
-    assert [form.queued for form in JSON_FORMS.values()] == sorted(form.queued for form in JSON_FORMS.values())
+    assert set(forms) == uploads | {"GetUploadStatus"}
+    every = [*forms.values(), answers.JSON_FORM]
+    assert len({form.key for form in every}) == len({form.route for form in every}) == len(every)
+    # the table is the registry's forms, entries that script the stub directly before the answers queued, then
+    # the answers of every other operation
+    assert sorted(JSON_FORMS.values(), key=id) == sorted(every, key=id)
+    assert list(JSON_FORMS) == ["uploads", "uploadEntityDefinitions", "responses"]
     assert {key: form.route for key, form in JSON_FORMS.items()} == {
         "uploads": "uploads",
         "uploadEntityDefinitions": "upload-entity-definitions",
+        "responses": "responses",
     }
-    assert SCRIPT_FILE_SHAPE == '{"uploads": [...], "uploadEntityDefinitions": [...]}'
+    assert SCRIPT_FILE_SHAPE == '{"uploads": [...], "uploadEntityDefinitions": [...], "responses": [...]}'

@@ -145,9 +145,9 @@ def test_invalid_requests_and_swallowed_stub_errors_fail_at_teardown(pytester: p
         "The stub raised StubError during the test (the code under test may have caught it):\n"
         "- Upload 'u' has no script item left for request 2: its script of 1 item ended on 'IN_PROGRESS', which is "
         "not terminal. Add the items the code under test polls for, or end the script with 'SUCCEEDED' or 'FAILED'.\n"
-        "- Things Graph operation DescribeNamespace (request 4) is not stubbed: pytest-thingsgraph answers "
-        "GetUploadStatus and UploadEntityDefinitions only. Keep the code under test from calling DescribeNamespace "
-        "in this test, or run it without the stub."
+        "- DescribeNamespace (request 4) has no answer queued: add one with stub.add_response('DescribeNamespace', "
+        "{...}) before the code under test calls it (thingsgraph-server: POST /_thingsgraph/responses, or a script "
+        'file\'s "responses").'
     )
 
 

@@ -215,7 +215,7 @@ def test_after_reset_requests_are_numbered_from_1_again() -> None:
         client = make_client()
         stub.add_upload("u", ["SUCCEEDED"])
         client.get_upload_status(uploadId="u")
-        with pytest.raises(StubError, match=r"GetFlowTemplate \(request 2\)"):
+        with pytest.raises(StubError, match=r"GetFlowTemplate \(request 2, id='urn:tdm:aws/examples:Workflow:Lamp'\)"):
             client.get_flow_template(id="urn:tdm:aws/examples:Workflow:Lamp")
 
         stub.reset()
@@ -228,9 +228,9 @@ def test_after_reset_requests_are_numbered_from_1_again() -> None:
         patcher.stop(check=False)
 
     unstubbed = (
-        "Things Graph operation GetFlowTemplate (request 1) is not stubbed: pytest-thingsgraph answers "
-        "GetUploadStatus and UploadEntityDefinitions only. Keep the code under test from calling GetFlowTemplate "
-        "in this test, or run it without the stub."
+        "GetFlowTemplate (request 1, id='urn:tdm:aws/examples:Workflow:Lamp') has no answer queued: add one with "
+        "stub.add_response('GetFlowTemplate', {...}) before the code under test calls it (thingsgraph-server: "
+        'POST /_thingsgraph/responses, or a script file\'s "responses").'
     )
     assert str(caught.value) == unstubbed
     assert stub.failures() == [
@@ -448,14 +448,15 @@ def test_an_upload_is_scripted_once(thingsgraph_stub: ThingsGraphStub) -> None:
         (
             ("Nope",),
             "ServiceError('Nope') needs status_code=: only InvalidRequestException (400), "
-            "ResourceNotFoundException (404), InternalFailureException (500), ThrottlingException (400) have a "
+            "ResourceNotFoundException (404), InternalFailureException (500), ThrottlingException (400), "
+            "LimitExceededException (400), ResourceAlreadyExistsException (400), ResourceInUseException (400) have a "
             "documented status.",
         ),
         (
             ("Bad Code",),
             "ServiceError code 'Bad Code' is not an error code: use one of InvalidRequestException, "
-            "ResourceNotFoundException, InternalFailureException, ThrottlingException, or another identifier with "
-            "status_code=.",
+            "ResourceNotFoundException, InternalFailureException, ThrottlingException, LimitExceededException, "
+            "ResourceAlreadyExistsException, ResourceInUseException, or another identifier with status_code=.",
         ),
         (("ThrottlingException", 3), "ServiceError('ThrottlingException') message 3 is not a str: pass text."),
     ],

@@ -111,7 +111,7 @@ def test_stub_error_is_400_and_in_the_report(
     answer = json.loads(body)
     assert answer["__type"] == "StubError"
     assert "DescribeNamespace" in answer["message"]
-    assert "is not stubbed" in answer["message"]
+    assert "has no answer queued" in answer["message"]
     (section,) = thingsgraph_stub.failures()
     assert "DescribeNamespace" in section
     thingsgraph_stub.reset()  # the report was the point of this test

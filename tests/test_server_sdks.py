@@ -22,9 +22,9 @@ from pytest_thingsgraph import ThingsGraphServer, ThingsGraphStub
 
 #: The stub's message for the call, as each SDK shows it.
 NOT_STUBBED = (
-    "Things Graph operation DescribeNamespace (request {number}) is not stubbed: pytest-thingsgraph answers "
-    "GetUploadStatus and UploadEntityDefinitions only. Keep the code under test from calling DescribeNamespace "
-    "in this test, or run it without the stub."
+    "DescribeNamespace (request {number}) has no answer queued: add one with stub.add_response('DescribeNamespace', "
+    "{{...}}) before the code under test calls it (thingsgraph-server: POST /_thingsgraph/responses, or a script "
+    'file\'s "responses").'
 )
 
 BOTO3_CHILD = """

@@ -582,7 +582,7 @@ def test_an_invalid_request_in_a_region_names_it(thingsgraph_stub: ThingsGraphSt
     thingsgraph_stub.reset()
 
 
-# Requests that are valid, and operations that are not stubbed
+# Requests that are valid, and operations with no answer queued
 
 
 def test_valid_requests_are_never_flagged(thingsgraph_stub: ThingsGraphStub) -> None:
@@ -605,9 +605,9 @@ def test_an_unstubbed_operation_raises_and_fails_the_block() -> None:
         assert stub.calls == []
 
     assert str(at_call.value) == (
-        "Things Graph operation DescribeNamespace (request 1) is not stubbed: pytest-thingsgraph answers "
-        "GetUploadStatus and UploadEntityDefinitions only. Keep the code under test from calling DescribeNamespace "
-        "in this test, or run it without the stub."
+        "DescribeNamespace (request 1) has no answer queued: add one with stub.add_response('DescribeNamespace', "
+        "{...}) before the code under test calls it (thingsgraph-server: POST /_thingsgraph/responses, or a script "
+        'file\'s "responses").'
     )
     assert str(at_exit.value) == (
         f"The stub raised StubError during the test (the code under test may have caught it):\n- {at_call.value}"

@@ -22,8 +22,9 @@ from .._service import ANSWERED_OPERATIONS, DOCUMENTED_ERRORS
 from .._wire import ParsedRequest, Rejection, Reply
 from ._record import Answer, JsonForm, Operation, Section, Service, Unanswerable
 
-#: How the add_response method is named in messages.
+#: How the add_response method is named in messages, and its server mode's forms.
 ADD_RESPONSE = "stub.add_response"
+SERVER_MODE_HINT = 'thingsgraph-server: POST /_thingsgraph/responses, or a script file\'s "responses"'
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,12 +153,14 @@ def handle(service: Service, request: ParsedRequest, region: str | None, number:
     if not reasons:
         raise Unanswerable(
             f"{operation} (request {number}{what}) has no answer queued: add one with "
-            f"{ADD_RESPONSE}({operation!r}, {{...}}) before the code under test calls it."
+            f"{ADD_RESPONSE}({operation!r}, {{...}}) before the code under test calls it "
+            f"({SERVER_MODE_HINT})."
         )
     raise Unanswerable(
         f"No answer queued for {operation} fits request {number}{what}: "
         + "; ".join(reasons)
-        + f". Give one a match= that fits this request, or add one with {ADD_RESPONSE}({operation!r}, {{...}})."
+        + f". Give one a match= that fits this request, or add one with {ADD_RESPONSE}({operation!r}, {{...}}) "
+        f"({SERVER_MODE_HINT})."
     )
 
 
