@@ -16,14 +16,15 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from collections.abc import Mapping, Sequence, Sized
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final, TypeAlias
 
 from . import _patterns
 from ._protocol import describe, describe_json, json_type
 from ._service import CREATED_DATE_END, CREATED_DATE_MIN
 
-if TYPE_CHECKING:
-    from botocore.model import Shape
+#: A botocore ``Shape`` of the model, read by its type: ``StructureShape.members``, ``ListShape.member``,
+#: ``MapShape.key``/``value``, ``StringShape.enum``, which the base class's stubs do not declare.
+Shape: TypeAlias = Any
 
 
 class _AnyValue:
@@ -345,11 +346,13 @@ def differences(expected: Mapping[str, Any], document: Mapping[str, Any], path: 
     for name, want in expected.items():
         member = join(path, name)
         got = document.get(name)
-        if isinstance(want, dict) and isinstance(got, dict):
+        if got is None:
+            if want is not None:
+                lines.append(f"{member}: expected {_shown(want)}, got nothing")
+        elif isinstance(want, dict) and isinstance(got, dict):
             lines.extend(differences(want, got, member))
-        elif unfit(want, got, member) is not None and not (want is None and got is None):
-            shown = "nothing" if got is None else describe_json(got)
-            lines.append(f"{member}: expected {_shown(want)}, got {shown}")
+        elif unfit(want, got, member) is not None:
+            lines.append(f"{member}: expected {_shown(want)}, got {describe_json(got)}")
     return lines
 
 
@@ -367,4 +370,3 @@ def _json_ready(value: Any) -> bool:
     if isinstance(value, list):
         return all(_json_ready(item) for item in value)
     return True
-

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 from dataclasses import dataclass, field
@@ -210,3 +211,53 @@ def record_lookups(monkeypatch: Any) -> list[str]:
 
     monkeypatch.setattr(_socket, "getaddrinfo", recorded)
     return lookups
+
+
+# Values of every shape of the model, for the operations add_response answers
+
+#: A system's ID, as the service's URNs are: ``urn:tdm:<namespace>:<kind>:<name>``.
+SYSTEM_URN = "urn:tdm:us-east-1/123456789012/default:System:Lamps"
+#: The timestamp of the example values: microseconds, which come back exactly.
+EXAMPLE_TIME = dt.datetime(2024, 3, 5, 7, 9, 11, 131517, tzinfo=dt.timezone.utc)
+#: Example strings of the shapes that have a pattern (or a minimum length), by shape name.
+EXAMPLE_STRINGS = {
+    "Urn": SYSTEM_URN,
+    "FlowTemplateFilterValue": "urn:tdm:aws/examples:DeviceModel:Camera",
+    "SystemTemplateFilterValue": "urn:tdm:aws/examples:Workflow:Flow",
+    "ThingName": "lamp-1",
+    "TagKey": "team",
+    "TagValue": "lighting",
+    "ResourceArn": "arn:aws:iotthingsgraph:us-east-1:123456789012:System/default/Lamps",
+    "RoleArn": "arn:aws:iam::123456789012:role/things-graph",
+    "DefinitionText": '{ type Lamp @deviceModel(id: "urn:tdm:aws/examples:DeviceModel:Lamp") }',
+}
+
+
+def example_value(shape: Any, *, every_member: bool = True) -> Any:
+    """A valid value of ``shape`` (a botocore Shape) as boto3 takes and returns it: every member, or the required."""
+    kind = shape.type_name
+    if kind == "structure":
+        names = shape.members if every_member else shape.required_members
+        return {name: example_value(shape.members[name], every_member=every_member) for name in names}
+    if kind == "list":
+        return [example_value(shape.member, every_member=every_member)]
+    if kind == "string":
+        return shape.enum[0] if shape.enum else EXAMPLE_STRINGS.get(shape.name, f"{shape.name}-1")
+    if kind in ("integer", "long"):
+        return 7
+    if kind == "boolean":
+        return True
+    assert kind == "timestamp", shape
+    return EXAMPLE_TIME
+
+
+def example_answer(operation: str) -> dict[str, Any]:
+    """An answer of ``operation`` with every member of its response filled."""
+    shape = SERVICE_MODEL.operation_model(operation).output_shape
+    return {} if shape is None else example_value(shape)
+
+
+def example_request(operation: str, *, every_member: bool = False) -> dict[str, Any]:
+    """A valid request of ``operation`` (boto3's keywords): its required members, or every member."""
+    shape = SERVICE_MODEL.operation_model(operation).input_shape
+    return {} if shape is None else example_value(shape, every_member=every_member)

@@ -94,7 +94,7 @@ def test_mypy_sees_exactly_the_public_names_and_the_overloads(
         'snippet.py:7: note: Revealed type is "'
         "Literal['IN_PROGRESS'] | Literal['SUCCEEDED'] | Literal['FAILED'] | None\"",
         'snippet.py:10: error: Argument 1 to "add_response" of "ThingsGraphStub" has incompatible type '
-        '"Literal[\'search_entitie\']"; expected "Literal[\'AssociateEntityToThing\', \'CreateFlowTemplate\', '
+        "\"Literal['search_entitie']\"; expected \"Literal['AssociateEntityToThing', 'CreateFlowTemplate', "
         + lines[4].split("'CreateFlowTemplate', ", 1)[-1],
     ], stdout
 

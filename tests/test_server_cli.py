@@ -576,7 +576,9 @@ def test_unused_script_fails_on_sigint(started: list[Running]) -> None:
 def test_unstubbed_call_fails_the_run(started: list[Running]) -> None:
     child = start(started)
     with closing(connect(child.url)) as connection:
-        status, _, body = call(connection, child.url, {"ids": ["urn:tdm:aws/examples:Device:Lamp"]}, operation="GetEntities")
+        status, _, body = call(
+            connection, child.url, {"ids": ["urn:tdm:aws/examples:Device:Lamp"]}, operation="GetEntities"
+        )
     assert status == 400
     assert json.loads(body)["__type"] == "StubError"
     returncode, stderr = child.stop()
