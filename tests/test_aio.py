@@ -34,6 +34,25 @@ async def test_an_aiobotocore_client_polls_through_a_retried_throttle(thingsgrap
 
 
 @pytest.mark.asyncio
+async def test_another_operation_polls_through_a_retried_error_to_its_answer(thingsgraph_stub: ThingsGraphStub) -> None:
+    urn = "urn:tdm:us-east-1/123456789012/default:System:Lamps"
+    thingsgraph_stub.add_response("GetSystemInstance", ServiceError("InternalFailureException"))
+    thingsgraph_stub.add_response(
+        "get_system_instance", {"description": {"summary": {"id": urn, "status": "DEPLOYED_IN_TARGET"}}}
+    )
+
+    async with aiobotocore_session.get_session().create_client("iotthingsgraph", region_name="us-east-1") as client:
+        answer = await client.get_system_instance(id=urn)
+
+    assert answer["description"]["summary"] == {"id": urn, "status": "DEPLOYED_IN_TARGET"}
+    assert answer["ResponseMetadata"]["RetryAttempts"] == 1
+    assert [(c.operation, c.status_code) for c in thingsgraph_stub.calls] == [
+        ("GetSystemInstance", 500),
+        ("GetSystemInstance", 200),
+    ]
+
+
+@pytest.mark.asyncio
 async def test_errors_and_validation_are_the_same(thingsgraph_stub: ThingsGraphStub) -> None:
     thingsgraph_stub.add_upload("u", [ServiceError("ThrottlingException", "Rate exceeded"), "FAILED"])
     session = aiobotocore_session.get_session()

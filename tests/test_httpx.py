@@ -10,7 +10,7 @@ import pytest
 from helpers import record_lookups
 from server_helpers import signed_headers
 
-from pytest_thingsgraph import ServiceError, StubError, ThingsGraphStub, mock_thingsgraph
+from pytest_thingsgraph import ANY, ServiceError, StubError, ThingsGraphStub, mock_thingsgraph
 
 ENDPOINT = "https://iotthingsgraph.eu-west-1.amazonaws.com/"
 
@@ -61,6 +61,24 @@ async def test_an_async_httpx_client_is_answered_with_the_script(
     assert (first.json()["uploadStatus"], second.json()["uploadStatus"]) == ("IN_PROGRESS", "SUCCEEDED")
     assert second.json()["namespaceVersion"] == 5
     assert [c.request_id for c in thingsgraph_stub.calls] == [a.headers["x-amzn-RequestId"] for a in (first, second)]
+    assert lookups == []
+
+
+@pytest.mark.asyncio
+async def test_another_operation_is_answered_for_async_httpx_callers(
+    thingsgraph_stub: ThingsGraphStub, lookups: list[str]
+) -> None:
+    thingsgraph_stub.add_response("search_things", {"things": [{"thingName": "lamp-1"}]}, match={"entityId": ANY})
+    body = json.dumps({"entityId": "urn:tdm:aws/examples:Device:Lamp"}).encode()
+    headers = signed_headers(ENDPOINT, body, operation="SearchThings", region="eu-west-1")
+
+    async with httpx.AsyncClient(timeout=5) as client:
+        answer = await client.post(ENDPOINT, content=body, headers=headers)
+
+    assert (answer.status_code, answer.json()) == (200, {"things": [{"thingName": "lamp-1"}]})
+    assert [(c.operation, c.region, c.request_id) for c in thingsgraph_stub.calls] == [
+        ("SearchThings", "eu-west-1", answer.headers["x-amzn-RequestId"])
+    ]
     assert lookups == []
 
 

@@ -64,6 +64,25 @@ def test_a_requests_call_is_answered_by_the_same_stub(thingsgraph_stub: ThingsGr
     ] * 2
 
 
+def test_another_operation_is_answered_and_checked_for_requests_callers(thingsgraph_stub: ThingsGraphStub) -> None:
+    urn = "urn:tdm:eu-west-1/123456789012/default:System:Lamps"
+    thingsgraph_stub.add_response(
+        "GetSystemInstance",
+        {"description": {"summary": {"id": urn, "status": "DEPLOYED_IN_TARGET"}}},
+        match={"id": urn},
+    )
+    target = {**HEADERS, "X-Amz-Target": "IotThingsGraphFrontEndService.GetSystemInstance"}
+
+    answered = requests.post(ENDPOINT, data=json.dumps({"id": urn}), headers=target, auth=signer(), timeout=5)
+    refused = requests.post(ENDPOINT, data=json.dumps({"id": "lamps"}), headers=target, auth=signer(), timeout=5)
+
+    assert (answered.status_code, answered.json()["description"]["summary"]["status"]) == (200, "DEPLOYED_IN_TARGET")
+    assert (refused.status_code, refused.json()["__type"]) == (400, "InvalidRequestException")
+    assert [(c.operation, c.status_code) for c in thingsgraph_stub.calls] == [("GetSystemInstance", 200),
+                                                                               ("GetSystemInstance", 400)]  # fmt: skip
+    thingsgraph_stub.reset()  # the invalid request was the point
+
+
 def test_requests_calls_are_validated_the_same_way() -> None:
     with pytest.raises(AssertionError, match="These requests were invalid"), mock_thingsgraph() as stub:
         answer = poll("x" * 41)
