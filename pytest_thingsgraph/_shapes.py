@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import sys
 from collections.abc import Mapping, Sequence, Sized
 from typing import Any, Final, TypeAlias
@@ -57,6 +58,21 @@ _WIRE_TYPE = {
     "double": "a JSON number",
     "float": "a JSON number",
 }
+
+
+class Seconds(float):
+    """A timestamp of ``match=`` or ``expected=`` on the wire: epoch seconds.
+
+    It fits a request that carries the same instant, or the same instant in whole seconds, as botocore sends
+    timestamps (it drops the fraction).
+    """
+
+    __slots__ = ()
+
+    def fits(self, got: object) -> bool:
+        if isinstance(got, bool) or not isinstance(got, (int, float)):
+            return False
+        return got == self or (isinstance(got, int) and got == math.floor(self))
 
 
 def is_any(value: object) -> bool:
@@ -205,7 +221,7 @@ def to_wire(shape: Shape, value: Any) -> Any:
     if kind == "map":
         return {key: to_wire(shape.value, item) for key, item in value.items()}
     if kind == "timestamp":
-        return (value - CREATED_DATE_MIN).total_seconds()
+        return Seconds((value - CREATED_DATE_MIN).total_seconds())
     return value
 
 
@@ -334,7 +350,9 @@ def unfit(selector: Any, document: Any, path: str) -> str | None:
 
 
 def _same(want: Any, got: Any) -> bool:
-    """Equal as JSON values: ``True`` is not ``1``."""
+    """Equal as JSON values: ``True`` is not ``1``; a timestamp as :class:`Seconds` says."""
+    if isinstance(want, Seconds):
+        return want.fits(got)
     if isinstance(want, bool) or isinstance(got, bool):
         return want is got
     return bool(want == got)

@@ -391,6 +391,27 @@ def test_a_call_that_differs_from_expected_is_answered_then_reported_side_by_sid
     )
 
 
+def test_a_timestamp_fits_the_same_instant_in_the_whole_seconds_botocore_sends(
+    thingsgraph_stub: ThingsGraphStub,
+) -> None:
+    start = dt.datetime(2024, 3, 5, 7, 9, 11, 999999, tzinfo=dt.timezone.utc)
+    thingsgraph_stub.add_response("SearchFlowExecutions", {"nextToken": "late"}, match={"startTime": start})
+    thingsgraph_stub.add_response("SearchFlowExecutions", {"nextToken": "any"}, expected={"startTime": start})
+    client = make_client()
+
+    first = client.search_flow_executions(systemInstanceId=SYSTEM_URN, startTime=start + dt.timedelta(seconds=1))
+    second = client.search_flow_executions(systemInstanceId=SYSTEM_URN, startTime=start)
+
+    assert (first["nextToken"], second["nextToken"]) == ("any", "late")
+    assert [call.request["startTime"] for call in thingsgraph_stub.calls] == [1709622552, 1709622551]
+    assert thingsgraph_stub.failures() == [
+        "These SearchFlowExecutions calls did not carry what their answers expected:\n"
+        "- request 1: startTime: expected 1709622551.999999, got 1709622552\n"
+        "Fix the code that sent them, or the expected= of add_response."
+    ]
+    thingsgraph_stub.reset()  # the mismatch was the point
+
+
 @pytest.mark.parametrize(
     ("keyword", "value", "message"),
     [
