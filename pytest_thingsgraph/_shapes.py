@@ -63,8 +63,8 @@ _WIRE_TYPE = {
 class Seconds(float):
     """A timestamp of ``match=`` or ``expected=`` on the wire: epoch seconds.
 
-    It fits a request that carries the same instant, or the same instant in whole seconds, as botocore sends
-    timestamps (it drops the fraction).
+    It fits a request that carries the same instant to the precision its client sends: whole seconds
+    (botocore drops the fraction), milliseconds (the JavaScript SDK v3 sends ``getTime() / 1000``) or more.
     """
 
     __slots__ = ()
@@ -72,7 +72,7 @@ class Seconds(float):
     def fits(self, got: object) -> bool:
         if isinstance(got, bool) or not isinstance(got, (int, float)):
             return False
-        return got == self or (isinstance(got, int) and got == math.floor(self))
+        return got in (self, math.floor(self), math.floor(self * 1000) / 1000)
 
 
 def is_any(value: object) -> bool:

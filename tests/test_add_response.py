@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from helpers import EXAMPLE_TIME, SYSTEM_URN, example_answer, make_client
 
-from pytest_thingsgraph import ANY, ServiceError, StubError, ThingsGraphStub, UsageError, mock_thingsgraph
+from pytest_thingsgraph import ANY, ServiceError, StubError, ThingsGraphStub, UsageError, _shapes, mock_thingsgraph
 
 OTHER_URN = "urn:tdm:us-east-1/123456789012/default:System:Doors"
 
@@ -404,6 +404,8 @@ def test_a_timestamp_fits_the_same_instant_in_the_whole_seconds_botocore_sends(
 
     assert (first["nextToken"], second["nextToken"]) == ("any", "late")
     assert [call.request["startTime"] for call in thingsgraph_stub.calls] == [1709622552, 1709622551]
+    assert _shapes.Seconds(1709622551.999999).fits(1709622551.999)  # the JavaScript SDK v3's milliseconds
+    assert not _shapes.Seconds(1709622551.999999).fits(1709622551.998)
     assert thingsgraph_stub.failures() == [
         "These SearchFlowExecutions calls did not carry what their answers expected:\n"
         "- request 1: startTime: expected 1709622551.999999, got 1709622552\n"
