@@ -16,14 +16,15 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from collections.abc import Mapping, Sequence, Sized
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final, TypeAlias
 
 from . import _patterns
 from ._protocol import describe, describe_json, json_type
 from ._service import CREATED_DATE_END, CREATED_DATE_MIN
 
-if TYPE_CHECKING:
-    from botocore.model import Shape
+#: A shape of botocore's model. The code here reads a subclass's attributes (``members``, ``member``, ``key``,
+#: ``value``, ``enum``) once ``type_name`` says which subclass it is, which botocore-stubs' ``Shape`` cannot follow.
+Shape: TypeAlias = Any
 
 
 class _AnyValue:
@@ -367,4 +368,3 @@ def _json_ready(value: Any) -> bool:
     if isinstance(value, list):
         return all(_json_ready(item) for item in value)
     return True
-

@@ -236,9 +236,7 @@ def service_errors(*, codes: Sequence[str] | None = None) -> st.SearchStrategy[S
         chosen = tuple(codes)
         unknown = [code for code in chosen if code not in UPLOAD_ERRORS]
         if unknown or not chosen:
-            raise InvalidArgument(
-                f"service_errors(codes={codes!r}): pick one or more of {', '.join(UPLOAD_ERRORS)}."
-            )
+            raise InvalidArgument(f"service_errors(codes={codes!r}): pick one or more of {', '.join(UPLOAD_ERRORS)}.")
     messages = st.one_of(st.just(""), st.sampled_from(("Rate exceeded", "Internal failure")), _unicode(max_size=200))
     return st.builds(ServiceError, st.sampled_from(chosen), messages)
 

@@ -115,7 +115,8 @@ def _selector(shape: Any, value: object, name: str, where: str) -> Mapping[str, 
     problem = _shapes.python_problem(shape, value, "", partial=True)
     if problem:
         raise UsageError(f"{where}: {name}: {problem}.")
-    return freeze(_shapes.to_wire(shape, value))
+    selector: Mapping[str, Any] = freeze(_shapes.to_wire(shape, value))
+    return selector
 
 
 @functools.lru_cache(maxsize=1024)
