@@ -9,7 +9,7 @@ import botocore.session
 import pytest
 
 from pytest_thingsgraph import ThingsGraphStub
-from pytest_thingsgraph._operations import JSON_FORMS, OPERATIONS, SCRIPT_FILE_SHAPE, Operation
+from pytest_thingsgraph._operations import JSON_FORMS, OPERATIONS, SCRIPT_FILE_SHAPE, Operation, answers
 from pytest_thingsgraph._service import STUBBED_OPERATIONS
 
 SERVICE = botocore.session.get_session().get_service_model("iotthingsgraph")
@@ -46,20 +46,20 @@ def test_each_record_is_complete_and_lives_in_the_module_named_after_its_operati
 
 
 def test_every_scripted_operation_has_a_json_form_with_its_own_key_and_route() -> None:
-    # an operation the stub is scripted for (expected_by names its method) has a JSON form; so does GetUploadStatus,
-    # whose uploads a test adds
-    scripted = {name for name, record in OPERATIONS.items() if record.expected_by is not None} | {"GetUploadStatus"}
+    # each upload operation has a form of its own; every operation add_response answers shares one, "responses"
     forms = {name: record.json_form for name, record in OPERATIONS.items() if record.json_form is not None}
+    answered = {name for name, record in OPERATIONS.items() if record.expected_by == "add_response"}
 
-    assert set(forms) >= scripted
-    assert len({form.key for form in forms.values()}) == len(forms)
-    assert len({form.route for form in forms.values()}) == len(forms)
-    # the table is the registry's forms, entries that script the stub directly before the answers queued
-    assert sorted(JSON_FORMS.values(), key=id) == sorted(forms.values(), key=id)
-    assert list(JSON_FORMS) == ["uploads", "uploadEntityDefinitions"]
-    assert [form.queued for form in JSON_FORMS.values()] == sorted(form.queued for form in JSON_FORMS.values())
-    assert {key: form.route for key, form in JSON_FORMS.items()} == {
-        "uploads": "uploads",
-        "uploadEntityDefinitions": "upload-entity-definitions",
+    assert set(forms) == {"GetUploadStatus", "UploadEntityDefinitions"}
+    assert answered == set(OPERATIONS) - set(forms)
+    assert len({form.key for form in JSON_FORMS.values()}) == len(JSON_FORMS)
+    assert len({form.route for form in JSON_FORMS.values()}) == len(JSON_FORMS)
+    # the table is the registry's forms, entries that script the stub directly before the answers queued, then
+    # the answers of every other operation
+    assert list(JSON_FORMS.values()) == [forms["GetUploadStatus"], forms["UploadEntityDefinitions"], answers.JSON_FORM]
+    assert {key: (form.route, form.queued, form.answer_key) for key, form in JSON_FORMS.items()} == {
+        "uploads": ("uploads", False, "uploadId"),
+        "uploadEntityDefinitions": ("upload-entity-definitions", True, "uploadId"),
+        "responses": ("responses", False, "operation"),
     }
-    assert SCRIPT_FILE_SHAPE == '{"uploads": [...], "uploadEntityDefinitions": [...]}'
+    assert SCRIPT_FILE_SHAPE == '{"uploads": [...], "uploadEntityDefinitions": [...], "responses": [...]}'
