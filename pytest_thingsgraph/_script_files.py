@@ -20,7 +20,8 @@ if TYPE_CHECKING:
 
 
 def apply_script(stub: ThingsGraphStub, document: object, *, where: str = "script") -> list[str | None]:
-    """Script ``stub`` from a script file's JSON: ``{"uploads": [...], "uploadEntityDefinitions": [...]}``.
+    """Script ``stub`` from a script file's JSON: ``{"uploads": [...], "uploadEntityDefinitions": [...],
+    "responses": [...]}``.
 
     Returns the upload IDs the queued UploadEntityDefinitions answers will create (``None`` for an error).
     Raises :class:`UsageError` naming the entry that is wrong; entries before it are already added.
@@ -31,7 +32,8 @@ def apply_script(stub: ThingsGraphStub, document: object, *, where: str = "scrip
         )
     unknown = [key for key in document if key not in JSON_FORMS]
     if unknown:
-        raise UsageError(f"{where}: unknown key {unknown[0]!r}: a script file has {' and '.join(JSON_FORMS)}.")
+        *others, last = JSON_FORMS
+        raise UsageError(f"{where}: unknown key {unknown[0]!r}: a script file has {', '.join(others)} and {last}.")
     entries = {key: document.get(key, []) for key in JSON_FORMS}
     for key, value in entries.items():
         if not isinstance(value, list):

@@ -246,11 +246,12 @@ def _reset(stub: ThingsGraphStub, request: ControlRequest) -> dict[str, Any]:
 
 
 def _adding(form: JsonForm) -> ControlRoute:
-    """The route that adds one entry of ``form``, the body; it answers with the entry's upload ID."""
+    """The route that adds one entry of ``form``, the body; it answers with what ``form.add`` returned (the
+    entry's upload ID, or the operation an answer was added for) under ``form.answer_key``."""
 
     def add(stub: ThingsGraphStub, request: ControlRequest) -> dict[str, Any]:
         document = _control_json(request.body, request.route)
-        return {"uploadId": form.add(stub, document, where=f"POST {request.route}", taken=TAKEN_BY_CONTROL)}
+        return {form.answer_key: form.add(stub, document, where=f"POST {request.route}", taken=TAKEN_BY_CONTROL)}
 
     return add
 

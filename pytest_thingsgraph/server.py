@@ -61,7 +61,7 @@ def _stub(options: StubOptions) -> ThingsGraphStub:
 #: full reference, is in the repository and the sdist, not in the wheel). One line a paragraph.
 SCRIPT_FILE_FORMAT = """\
 script file (--script FILE) and control API:
-  {"uploads": [UPLOAD, ...], "uploadEntityDefinitions": [UPLOAD or ERROR, ...]}
+  {"uploads": [UPLOAD, ...], "uploadEntityDefinitions": [UPLOAD or ERROR, ...], "responses": [RESPONSE, ...]}
   UPLOAD: {"uploadId": "u-1", "script": [ITEM, ...]} with any of "namespaceName", "namespaceArn", \
 "namespaceVersion", "createdDate" (epoch seconds, or ISO 8601 text with an offset: "2024-05-01T12:00:00Z"), \
 "failureReason" and "region": add_upload's arguments, in camelCase.
@@ -70,8 +70,15 @@ script file (--script FILE) and control API:
 for a code the service does not document.
   An uploadEntityDefinitions entry answers the next UploadEntityDefinitions call: its "uploadId" and "script" \
 are optional, it has no "region", and "expected": {...} names request members the call must carry.
-  POST /_thingsgraph/uploads takes an UPLOAD, POST /_thingsgraph/upload-entity-definitions an entry; \
-GET /_thingsgraph/calls and /_thingsgraph/report show what happened; POST /_thingsgraph/reset forgets it.
+  RESPONSE: {"operation": "GetSystemInstance", "response": {...}} or {"operation": "GetSystemInstance", \
+"error": ERROR}, with any of "match" and "expected": add_response's arguments, for any operation but the two \
+upload ones, named as the API ("SearchEntities") or the client's method ("search_entities"). A call takes the \
+first RESPONSE of its operation whose "match" (request members) it carries; "expected" names request members \
+it must carry. Timestamps are epoch seconds or ISO 8601 text with an offset; {"$any": true} in "match" or \
+"expected" stands for any value.
+  POST /_thingsgraph/uploads takes an UPLOAD, POST /_thingsgraph/upload-entity-definitions an entry, \
+POST /_thingsgraph/responses a RESPONSE; GET /_thingsgraph/calls and /_thingsgraph/report show what happened; \
+POST /_thingsgraph/reset forgets it.
 example:
   {"uploads": [{"uploadId": "u-1", "script": ["IN_PROGRESS", {"__type": "ThrottlingException"}, "SUCCEEDED"]}]}"""
 

@@ -91,6 +91,20 @@ def child_environment(extra: dict[str, str]) -> dict[str, str]:
     return environment
 
 
+def client_environment(server: ThingsGraphServer, tmp_path: Path, region: str) -> dict[str, str]:
+    """A client child's environment: the server's, ``region``, no config or credentials file of the machine's, and
+    no maintenance-mode notice from the JavaScript SDK v2 on stderr."""
+    return child_environment(
+        {
+            **server.environ,
+            "AWS_DEFAULT_REGION": region,
+            "AWS_CONFIG_FILE": str(tmp_path / "no-config"),
+            "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "no-credentials"),
+            "AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE": "1",
+        }
+    )
+
+
 def tool(name: str, *, package: str | None = None) -> str:
     """A console script installed beside this interpreter (the venv's, not a global one).
 

@@ -234,8 +234,8 @@ def test_a_trailing_slash_reaches_the_route_and_any_other_ending_does_not(own_se
     assert status == 404
     assert answer == {
         "message": "No control API at /_thingsgraph/callsX: use one of POST /_thingsgraph/uploads; "
-        "POST /_thingsgraph/upload-entity-definitions; GET /_thingsgraph/calls; GET /_thingsgraph/report; "
-        "POST /_thingsgraph/reset."
+        "POST /_thingsgraph/upload-entity-definitions; POST /_thingsgraph/responses; GET /_thingsgraph/calls; "
+        "GET /_thingsgraph/report; POST /_thingsgraph/reset."
     }
 
 

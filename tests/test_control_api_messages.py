@@ -23,13 +23,15 @@ from pytest_thingsgraph.server import main
 
 UPLOADS = "/_thingsgraph/uploads"
 QUEUE = "/_thingsgraph/upload-entity-definitions"
+RESPONSES = "/_thingsgraph/responses"
 ITEM_KINDS = (
     'use "IN_PROGRESS", "SUCCEEDED" or "FAILED", an object of response members, '
     'or an error object such as {"__type": "ResourceNotFoundException", "message": "..."}.'
 )
 DOCUMENTED = (
     "InvalidRequestException (400), ResourceNotFoundException (404), InternalFailureException (500), "
-    "ThrottlingException (400)"
+    "ThrottlingException (400), LimitExceededException (400), ResourceAlreadyExistsException (400), "
+    "ResourceInUseException (400)"
 )
 #: What no message of the control API may name: the stub's methods, Python keywords, the error's class.
 PYTHON_NAMES = re.compile(r"add_upload|on_upload_entity_definitions|ServiceError|reset\(\)|\b[a-z]+_[a-z_]+=")
@@ -107,8 +109,8 @@ CASES: list[tuple[str, object, str]] = [
         UPLOADS,
         upload(script=[{"__type": 5}]),
         "script item 0: __type 5 is not an error code: use one of InvalidRequestException, "
-        "ResourceNotFoundException, InternalFailureException, ThrottlingException, or another identifier "
-        "with a statusCode.",
+        "ResourceNotFoundException, InternalFailureException, ThrottlingException, LimitExceededException, "
+        "ResourceAlreadyExistsException, ResourceInUseException, or another identifier with a statusCode.",
     ),
     (
         UPLOADS,
@@ -199,7 +201,13 @@ def test_an_upload_scripted_twice_is_named_by_its_json_keys(
 
 @pytest.mark.parametrize(
     ("route", "document"),
-    [(UPLOADS, upload()), (QUEUE, upload()), (QUEUE, {"__type": "ThrottlingException", "message": "m"})],
+    [
+        (UPLOADS, upload()),
+        (QUEUE, upload()),
+        (QUEUE, {"__type": "ThrottlingException", "message": "m"}),
+        (RESPONSES, {"operation": "DescribeNamespace", "response": {}}),
+        (RESPONSES, {"operation": "DescribeNamespace", "error": {"__type": "ThrottlingException"}}),
+    ],
 )
 def test_a_stopped_stub_refuses_entries_in_the_json_forms_words(route: str, document: object) -> None:
     with mock_thingsgraph() as stub:

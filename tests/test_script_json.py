@@ -62,7 +62,7 @@ def test_a_script_file_may_leave_out_either_list() -> None:
     ("document", "message"),
     [
         ([], "a script file is a JSON object"),
-        ({"upload": []}, "unknown key 'upload': a script file has uploads and uploadEntityDefinitions"),
+        ({"upload": []}, "unknown key 'upload': a script file has uploads, uploadEntityDefinitions and responses."),
         ({"uploads": {}}, "uploads is an object: give a JSON array"),
         ({"uploads": [{"uploadId": "a", "script": []}]}, "uploads[0]"),
     ],
@@ -93,8 +93,8 @@ def test_each_json_form_names_what_is_wrong_by_default() -> None:
     cases: list[tuple[Any, str]] = [
         (
             lambda: apply_script(stub, []),
-            'script: a script file is a JSON object such as {"uploads": [...], "uploadEntityDefinitions": [...]}, '
-            "not an array.",
+            'script: a script file is a JSON object such as {"uploads": [...], "uploadEntityDefinitions": [...], '
+            '"responses": [...]}, not an array.',
         ),
         (
             lambda: add_upload_json(stub, 5),

@@ -122,6 +122,31 @@ def test_a_script_file_is_served_and_sigterm_stops_cleanly(tmp_path: Path) -> No
     assert result.stderr == "thingsgraph-server: stopped; 2 calls answered, no failures.\n"
 
 
+def test_a_script_files_responses_are_served_and_one_never_taken_fails_the_run(tmp_path: Path) -> None:
+    script = tmp_path / "script.json"
+    namespace = {"operation": "describe_namespace", "response": {"namespaceName": "acme", "namespaceVersion": 3}}
+    untaken = {"operation": "DescribeNamespace", "match": {"namespaceName": "other"}, "response": {}}
+    script.write_text(json.dumps({"responses": [namespace, untaken]}))
+    answers: list[tuple[int, object]] = []
+
+    def describe(url: str) -> None:
+        with closing(connect(url)) as connection:
+            status, _, body = call(connection, url, {}, operation="DescribeNamespace")
+        answers.append((status, json.loads(body)))
+
+    result = run("--script", str(script), then=describe)
+
+    assert answers == [(200, {"namespaceName": "acme", "namespaceVersion": 3})]
+    assert result.status == 1
+    assert result.stderr == (
+        "These DescribeNamespace answers were never taken:\n"
+        "- answer 2 (match={'namespaceName': 'other'}): {}\n"
+        "Make the calls that take them, or remove them; if some are optional, "
+        "start thingsgraph-server with --no-assert-all-consumed (see 'Options and teardown' in the README of "
+        "pytest-thingsgraph)\n"
+    )
+
+
 def test_sigint_stops_too_and_an_unused_script_fails_the_run_with_the_report() -> None:
     def script(url: str) -> None:
         control(url, "POST", "/_thingsgraph/uploads", {"uploadId": "never-polled", "script": ["SUCCEEDED"]})
@@ -408,7 +433,8 @@ def test_the_help_says_what_each_option_does() -> None:
         "--host": "address to listen on (default 127.0.0.1). Any non-loopback address prints a warning: "
         "the control API has no authentication.",
         "--port": "port to listen on; 0 (the default) picks a free one",
-        "--script": 'JSON script file: {"uploads": [...], "uploadEntityDefinitions": [...]} (see its format below)',
+        "--script": 'JSON script file: {"uploads": [...], "uploadEntityDefinitions": [...], "responses": [...]} '
+        "(see its format below)",
         "--timeout": "seconds a silent connection is kept open (default 10)",
         "--max-body-bytes": "larger request bodies get 413 (default 8 MiB)",
         "--log-requests": "log each request's method, path and status to stderr",
@@ -438,7 +464,8 @@ def test_help_shows_each_option_with_what_it_does(
         "--host HOST address to listen on (default 127.0.0.1). Any non-loopback address prints a warning: "
         "the control API has no authentication.",
         "--port PORT port to listen on; 0 (the default) picks a free one",
-        '--script FILE JSON script file: {"uploads": [...], "uploadEntityDefinitions": [...]} (see ',
+        '--script FILE JSON script file: {"uploads": [...], "uploadEntityDefinitions": [...], "responses": [...]} '
+        "(see ",
         "--timeout TIMEOUT seconds a silent connection is kept open (default 10)",
         "--max-body-bytes MAX_BODY_BYTES larger request bodies get 413 (default 8 MiB)",
         "--log-requests log each request's method, path and status to stderr",
@@ -573,17 +600,15 @@ def test_unused_script_fails_on_sigint(started: list[Running]) -> None:
     assert "'never-polled': 0 of 2 items served" in stderr
 
 
-def test_unstubbed_call_fails_the_run(started: list[Running]) -> None:
+def test_an_unanswered_call_fails_the_run(started: list[Running]) -> None:
     child = start(started)
     with closing(connect(child.url)) as connection:
-        status, _, body = call(
-            connection, child.url, {"ids": ["urn:tdm:aws/examples:Device:Lamp"]}, operation="GetEntities"
-        )
+        status, _, body = call(connection, child.url, {}, operation="DescribeNamespace")
     assert status == 400
     assert json.loads(body)["__type"] == "StubError"
     returncode, stderr = child.stop()
     assert returncode == 1
-    assert "GetEntities" in stderr
+    assert "DescribeNamespace (request 1) has no answer queued" in stderr
 
 
 def test_stub_options_on_the_command_line(started: list[Running]) -> None:

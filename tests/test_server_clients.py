@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from node_helpers import SDK_V3, node_or_skip
-from server_helpers import TIMEOUT, child_environment, tool
+from server_helpers import TIMEOUT, client_environment, tool
 
 from pytest_thingsgraph import ServiceError, ThingsGraphServer, ThingsGraphStub
 
@@ -37,14 +37,7 @@ print(json.dumps(results))
 
 def environment(server: ThingsGraphServer, tmp_path: Path, region: str = "eu-central-1") -> dict[str, str]:
     """The child's environment: the server's, a region, and no config file of the machine's."""
-    return child_environment(
-        {
-            **server.environ,
-            "AWS_DEFAULT_REGION": region,
-            "AWS_CONFIG_FILE": str(tmp_path / "no-config"),
-            "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "no-credentials"),
-        }
-    )
+    return client_environment(server, tmp_path, region)
 
 
 def test_boto3_in_a_subprocess(

@@ -16,15 +16,14 @@ from pathlib import Path
 
 import pytest
 from node_helpers import NODE_TESTS, SDK_V2, SDK_V3, node_or_skip
-from server_helpers import TIMEOUT, child_environment, tool
+from server_helpers import TIMEOUT, client_environment, tool
 
 from pytest_thingsgraph import ThingsGraphServer, ThingsGraphStub
 
-#: The stub's message for the call, as each SDK shows it.
-NOT_STUBBED = (
-    "DescribeNamespace (request {number}) has no answer queued: add one with stub.add_response('DescribeNamespace', "
-    "{{...}}) before the code under test calls it (thingsgraph-server: POST /_thingsgraph/responses, or a script "
-    'file\'s "responses").'
+#: The stub's message for the call (DescribeNamespace, with no answer queued), as each SDK shows it.
+NO_ANSWER = (
+    "DescribeNamespace (request {number}) has no answer queued: add one with "
+    "stub.add_response('DescribeNamespace', {{...}}) before the code under test calls it."
 )
 
 BOTO3_CHILD = """
@@ -48,15 +47,7 @@ print(json.dumps(results))
 
 
 def environment(server: ThingsGraphServer, tmp_path: Path) -> dict[str, str]:
-    return child_environment(
-        {
-            **server.environ,
-            "AWS_DEFAULT_REGION": "us-west-2",
-            "AWS_CONFIG_FILE": str(tmp_path / "no-config"),
-            "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "no-credentials"),
-            "AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE": "1",
-        }
-    )
+    return client_environment(server, tmp_path, "us-west-2")
 
 
 def stub_errors(stub: ThingsGraphStub, count: int) -> None:
@@ -64,7 +55,7 @@ def stub_errors(stub: ThingsGraphStub, count: int) -> None:
     (section,) = stub.failures()
     assert section == (
         "The stub raised StubError during the test (the code under test may have caught it):\n"
-        + "\n".join(f"- {NOT_STUBBED.format(number=number)}" for number in range(1, count + 1))
+        + "\n".join(f"- {NO_ANSWER.format(number=number)}" for number in range(1, count + 1))
     )
     stub.reset()
 
@@ -112,7 +103,7 @@ def test_aws_cli_sends_it_once(
 
     assert result.returncode == 255, result.stderr  # the CLI v1's status for a service error
     assert result.stderr.strip() == (
-        "An error occurred (StubError) when calling the DescribeNamespace operation: " + NOT_STUBBED.format(number=1)
+        "An error occurred (StubError) when calling the DescribeNamespace operation: " + NO_ANSWER.format(number=1)
     )
     assert server_log(caplog) == ["POST / -> 400"]
     stub_errors(thingsgraph_stub, 1)
@@ -144,7 +135,7 @@ def test_javascript_sdk_sends_it_once(
         "status": 400,
         "code": "StubError",
         "attempts": 1,
-        "message": NOT_STUBBED.format(number=1),
+        "message": NO_ANSWER.format(number=1),
     }
     assert server_log(caplog) == ["POST / -> 400"]
     stub_errors(thingsgraph_stub, 1)

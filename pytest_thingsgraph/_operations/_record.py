@@ -71,9 +71,12 @@ class ScriptedStub(Protocol):
 
     def on_upload_entity_definitions(self, *args: Any, **kwargs: Any) -> str | None: ...
 
+    def add_response(self, *args: Any, **kwargs: Any) -> None: ...
+
 
 class AddEntry(Protocol):
-    """Adds one entry of a JSON form to ``stub``; returns the upload ID the control API answers with.
+    """Adds one entry of a JSON form to ``stub``; returns what the control API answers with (an upload ID, or
+    the operation an answer was added for), under the form's ``answer_key``.
 
     ``taken`` ends the message for an ``uploadId`` the stub already scripts (what the caller can do about it).
     """
@@ -93,6 +96,8 @@ class JsonForm:
     add: AddEntry
     #: Its entries answer calls to come: ``apply_script`` returns the upload IDs they will create.
     queued: bool
+    #: The key of the control route's answer, ``{answer_key: what add returned}``.
+    answer_key: str = "uploadId"
 
 
 #: ``(service, request, region, request number) -> answer``; raises :class:`Unanswerable` where the stub cannot answer.

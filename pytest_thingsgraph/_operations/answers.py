@@ -221,13 +221,14 @@ def outcome(call: Call) -> str | None:
 
 def add_response_json(stub: Any, entry: object, /, *, where: str, taken: str) -> str | None:
     """``stub.add_response`` from the JSON form (server mode); returns the operation's API name."""
-    from .._script_json import add_response_entry
+    from .._script_responses import add_response_entry
 
     return add_response_entry(stub, entry, where=where)
 
 
-#: Server mode's JSON form of every operation here: script files' ``"responses"`` and ``POST /_thingsgraph/responses``.
-JSON_FORM = JsonForm("responses", "responses", add_response_json, queued=False)
+#: Server mode's JSON form of every operation here: script files' ``"responses"`` and ``POST /_thingsgraph/responses``,
+#: which answers ``{"operation": API name}``.
+JSON_FORM = JsonForm("responses", "responses", add_response_json, queued=False, answer_key="operation")
 
 
 def record(operation: str) -> Operation:
