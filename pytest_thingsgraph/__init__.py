@@ -17,7 +17,7 @@ from ._options import StubOptions
 from ._service import UploadStatus
 
 #: This release's version, written here only: pyproject.toml reads it (``[tool.setuptools.dynamic]``).
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 if TYPE_CHECKING:
     from ._call import Call
