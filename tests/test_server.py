@@ -112,7 +112,8 @@ def test_stub_error_is_400_and_in_the_report(
     assert answer["__type"] == "StubError"
     assert answer["message"] == (
         "DescribeNamespace (request 1, namespaceName='acme') has no answer queued: add one with "
-        "stub.add_response('DescribeNamespace', {...}) before the code under test calls it."
+        "stub.add_response('DescribeNamespace', {...}) before the code under test calls it (thingsgraph-server: "
+        'POST /_thingsgraph/responses, or a script file\'s "responses").'
     )
     (section,) = thingsgraph_stub.failures()
     assert "DescribeNamespace" in section

@@ -23,7 +23,8 @@ from pytest_thingsgraph import ThingsGraphServer, ThingsGraphStub
 #: The stub's message for the call (DescribeNamespace, with no answer queued), as each SDK shows it.
 NO_ANSWER = (
     "DescribeNamespace (request {number}) has no answer queued: add one with "
-    "stub.add_response('DescribeNamespace', {{...}}) before the code under test calls it."
+    "stub.add_response('DescribeNamespace', {{...}}) before the code under test calls it (thingsgraph-server: "
+    'POST /_thingsgraph/responses, or a script file\'s "responses").'
 )
 
 BOTO3_CHILD = """
