@@ -21,8 +21,8 @@ __version__ = "0.2.0"
 
 if TYPE_CHECKING:
     from ._call import Call
-    from ._shapes import ANY
     from ._mock import ThingsGraphPatcher, mock_thingsgraph
+    from ._shapes import ANY
     from ._stub import ThingsGraphStub
     from ._threaded_server import ThingsGraphServer
     from ._types import OperationName, ResponseMembers, ScriptItem

@@ -367,4 +367,3 @@ def _json_ready(value: Any) -> bool:
     if isinstance(value, list):
         return all(_json_ready(item) for item in value)
     return True
-
