@@ -301,8 +301,10 @@ def operation_requests(operation: str, /) -> st.SearchStrategy[dict[str, Any]]:
     request has every member the input shape requires and any of the others, each
     within its shape's type, enum, lengths, range and pattern, so that botocore's
     parameter validator and the stub's check of the request both accept it.
-    Shrinks towards the required members alone, each at its smallest: ``""``,
-    ``0``, the first enum value, ``urn:tdm:0::0``, 2000-01-01 00:00 UTC.
+    Shrinks towards the required members alone, each at its smallest: the
+    shortest text (``""``, or ``"0"`` where a character is needed), ``0`` or the
+    minimum, the first enum value, ``urn:tdm:0::0``, 2000-01-01 00:00 UTC, lists
+    as short as their shape allows: ``{"entityId": "urn:tdm:0::0"}`` for SearchThings.
     """
     return _requests(_operation("operation_requests", operation, "requests"))
 
