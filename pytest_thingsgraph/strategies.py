@@ -1,10 +1,11 @@
-"""Hypothesis strategies for GetUploadStatus: upload IDs, responses, service errors, scripts, invalid requests.
+"""Hypothesis strategies: upload IDs, responses, service errors, scripts, invalid requests, and any operation's.
 
 Importing this module imports hypothesis, an optional dependency (``pip install
 pytest-thingsgraph[hypothesis]``); importing :mod:`pytest_thingsgraph` or loading
 the plugin does not.
 
-Every strategy takes keyword arguments only and returns a
+Every strategy takes keyword arguments only (but the operation, which
+:func:`operation_requests` and :func:`operation_responses` take first) and returns a
 :class:`hypothesis.strategies.SearchStrategy`. Generated values are what the
 documented shapes (botocore's ``iotthingsgraph`` model) admit, and what
 :meth:`~pytest_thingsgraph.ThingsGraphStub.add_upload` accepts:
@@ -12,7 +13,10 @@ documented shapes (botocore's ``iotthingsgraph`` model) admit, and what
 - text is any Unicode except lone surrogates (JSON and pydantic carry
   everything else), lengths counted in code points as botocore counts them;
 - ``createdDate`` is an aware :class:`~datetime.datetime` in UTC, from 1970
-  to 2199 (the range the stub takes: botocore reads it as float epoch seconds).
+  to 2199 (the range the stub takes: botocore reads it as float epoch seconds),
+  never in an hour the local zone repeats (botocore's datetime would be unequal);
+- :func:`operation_requests` and :func:`operation_responses` draw the requests
+  and answers of every operation ``add_response`` answers, from botocore's model.
 
 Use them with ``mock_thingsgraph()`` inside the test body, one stub per example::
 
@@ -25,7 +29,6 @@ Use them with ``mock_thingsgraph()`` inside the test body, one stub per example:
 
 from __future__ import annotations
 
-import datetime as dt
 import string
 from collections.abc import Callable, Collection, Sequence
 from typing import Any, Literal, TypeAlias
@@ -39,9 +42,8 @@ except ModuleNotFoundError as error:  # pragma: no cover - tested in a subproces
     ) from error
 
 from ._errors import ServiceError
+from ._operation_strategies import _CHARACTERS, created_dates, operation_requests, operation_responses
 from ._service import (
-    CREATED_DATE_END,
-    CREATED_DATE_MIN,
     NAMESPACE_NAME_MAX,
     TERMINAL_STATUSES,
     UPLOAD_ERRORS,
@@ -62,6 +64,8 @@ __all__ = [
     "created_dates",
     "get_upload_status_responses",
     "invalid_get_upload_status_requests",
+    "operation_requests",
+    "operation_responses",
     "scripts",
     "service_errors",
     "upload_entity_definitions_requests",
@@ -83,23 +87,12 @@ INVALID_REQUEST_KINDS: tuple[InvalidRequestKind, ...] = (
     "not_an_object",
 )
 
-# hypothesis takes naive bounds and a time zone
-_CREATED_DATE_MIN = CREATED_DATE_MIN.replace(tzinfo=None)
-_CREATED_DATE_MAX = (CREATED_DATE_END - dt.timedelta(microseconds=1)).replace(tzinfo=None)
-_SURROGATES: tuple[Literal["Cs"]] = ("Cs",)
 _TERMINAL: tuple[UploadStatus, ...] = tuple(status for status in UPLOAD_STATUSES if status in TERMINAL_STATUSES)
 
 # Digits first: text drawn from this alphabet shrinks towards "0".
 _ID_ALPHABET = string.digits + string.ascii_letters + "-_"
 _REGIONS = ("us-east-1", "us-west-2", "eu-west-1", "ap-northeast-1")
 
-
-# Built here, once: hypothesis resolves a characters() strategy on its first draw by reading (or, in a
-# directory without .hypothesis/, computing) its table of Unicode categories, which takes up to a second.
-# Resolving it at import keeps every draw fast from the first example on, so the health checks and the
-# deadline of hypothesis' default settings hold for a test that uses these strategies.
-_CHARACTERS = st.characters(exclude_categories=_SURROGATES)
-_CHARACTERS.validate()
 _DIGITS = st.sampled_from(string.digits)
 
 
@@ -137,24 +130,6 @@ def upload_statuses(*, terminal: bool | None = None) -> st.SearchStrategy[Upload
         return st.sampled_from(UPLOAD_STATUSES)
     _check_bool("upload_statuses", "terminal", terminal)
     return st.sampled_from(_TERMINAL) if terminal else st.just("IN_PROGRESS")
-
-
-def created_dates() -> st.SearchStrategy[dt.datetime]:
-    """Generate ``createdDate`` values: aware datetimes in UTC from 1970 through 2199.
-
-    They come back from botocore to the microsecond (as the same instant, in
-    botocore's local time zone). Shrinks towards 2000-01-01 00:00 UTC.
-    """
-    return st.datetimes(
-        min_value=_CREATED_DATE_MIN,
-        max_value=_CREATED_DATE_MAX,
-        timezones=st.just(dt.timezone.utc),
-    ).map(_without_fold)
-
-
-def _without_fold(value: dt.datetime) -> dt.datetime:
-    """Hypothesis sets ``fold=1`` at random; it means nothing in UTC, so keep the repr plain."""
-    return value.replace(fold=0)
 
 
 def _namespace_names() -> st.SearchStrategy[str]:

@@ -1,13 +1,15 @@
-"""Helpers shared by the plugin's tests: real clients, signed wire requests, answers, waits and example counts."""
+"""Helpers shared by the plugin's tests: real clients, signed wire requests, answers, waits, example counts and
+deterministic searches of what a strategy draws."""
 
 from __future__ import annotations
 
 import datetime as dt
 import io
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import boto3
 import botocore.session
@@ -18,7 +20,9 @@ from botocore.compat import HTTPHeaders
 from botocore.config import Config
 from botocore.credentials import Credentials
 from botocore.validate import ParamValidator
-from hypothesis import settings
+from hypothesis import HealthCheck, Phase, find, given, settings, target
+from hypothesis import strategies as st
+from hypothesis.errors import InvalidArgument
 from urllib3.response import HTTPResponse
 
 from pytest_thingsgraph import Call, mock_thingsgraph
@@ -261,3 +265,68 @@ def example_request(operation: str, *, every_member: bool = False) -> dict[str, 
     """A valid request of ``operation`` (boto3's keywords): its required members, or every member."""
     shape = SERVICE_MODEL.operation_model(operation).input_shape
     return {} if shape is None else example_value(shape, every_member=every_member)
+
+
+# --- deterministic searches of what a strategy draws ----------------------------------------------------------------
+
+T = TypeVar("T")
+#: Deterministic searches: the same examples on every run, whatever the active hypothesis profile.
+SEARCH = settings(
+    max_examples=400,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    phases=[Phase.generate],
+    suppress_health_check=list(HealthCheck),
+)
+#: The same, shrinking what they find.
+SHRINK = settings(SEARCH, phases=[Phase.generate, Phase.shrink])
+
+
+def reach(strategy: st.SearchStrategy[T], condition: Callable[[T], bool], examples: int = 400) -> T:
+    """The first of ``examples`` deterministic draws that meets ``condition`` (``NoSuchExample`` if none does)."""
+    return find(strategy, condition, settings=settings(SEARCH, max_examples=examples))
+
+
+def draws(strategy: st.SearchStrategy[T], examples: int = 300) -> list[T]:
+    """``examples`` deterministic draws (fewer if the strategy has fewer distinct values)."""
+    values: list[T] = []
+
+    @settings(SEARCH, max_examples=examples)
+    @given(strategy)
+    def collect(value: T) -> None:
+        values.append(value)
+
+    collect()
+    assert values
+    return values
+
+
+def longest(strategy: st.SearchStrategy[T], size: Callable[[T], int], examples: int = 300) -> int:
+    """The largest ``size`` among deterministic draws that hypothesis's targeting phase pushes upwards."""
+    sizes: list[int] = []
+
+    @settings(SEARCH, max_examples=examples, phases=[Phase.generate, Phase.target])
+    @given(strategy)
+    def grow(value: T) -> None:
+        sizes.append(size(value))
+        target(float(sizes[-1]))
+
+    grow()
+    return max(sizes)
+
+
+def shrunk(strategy: st.SearchStrategy[T]) -> T:
+    """The value hypothesis shrinks every example of ``strategy`` towards."""
+    return find(strategy, lambda _: True, settings=SHRINK)
+
+
+def smallest(strategy: st.SearchStrategy[T], condition: Callable[[T], bool]) -> T:
+    """The value hypothesis shrinks the examples that meet ``condition`` towards."""
+    return find(strategy, condition, settings=SHRINK)
+
+
+def refused(make: Callable[[], object]) -> str:
+    with pytest.raises(InvalidArgument) as info:
+        make()
+    return str(info.value)

@@ -26,6 +26,8 @@ from pytest_thingsgraph.strategies import (
     created_dates,
     get_upload_status_responses,
     invalid_get_upload_status_requests,
+    operation_requests,
+    operation_responses,
     scripts,
     service_errors,
     upload_entity_definitions_requests,
@@ -37,6 +39,8 @@ STRATEGIES: list[Callable[..., st.SearchStrategy[Any]]] = [
     getattr(strategies, name) for name in strategies.__all__ if inspect.isfunction(getattr(strategies, name))
 ]
 STRATEGY_IDS = [function.__name__ for function in STRATEGIES]
+#: The strategies made from botocore's model take the operation first, as add_response does.
+OPERATION_STRATEGIES = {"operation_requests", "operation_responses"}
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -65,14 +69,23 @@ def test_all_is_complete_and_exists() -> None:
         "service_errors",
         "scripts",
         "invalid_get_upload_status_requests",
+        "operation_requests",
+        "operation_responses",
     } <= set(STRATEGY_IDS)
 
 
 @pytest.mark.parametrize("function", STRATEGIES, ids=STRATEGY_IDS)
 def test_strategy_contract(function: Callable[..., st.SearchStrategy[Any]]) -> None:
-    """Plural noun, keyword-only arguments, typed as a SearchStrategy, documented with its shrink target."""
+    """Plural noun, keyword-only arguments (but the operation), typed as a SearchStrategy, documented with its shrink
+    target."""
     assert function.__name__.endswith("s")
-    for parameter in inspect.signature(function).parameters.values():
+    parameters = list(inspect.signature(function).parameters.values())
+    arguments: tuple[str, ...] = ()
+    if function.__name__ in OPERATION_STRATEGIES:
+        operation = parameters.pop(0)
+        assert (operation.name, operation.kind) == ("operation", inspect.Parameter.POSITIONAL_ONLY)
+        arguments = ("SearchThings",)
+    for parameter in parameters:
         assert parameter.kind is inspect.Parameter.KEYWORD_ONLY, f"{function.__name__}({parameter.name}) is positional"
         assert parameter.default is not inspect.Parameter.empty, f"{function.__name__}({parameter.name}) is required"
     returns = typing.get_type_hints(function)["return"]
@@ -80,7 +93,7 @@ def test_strategy_contract(function: Callable[..., st.SearchStrategy[Any]]) -> N
     doc = inspect.getdoc(function) or ""
     assert doc.startswith("Generate "), doc
     assert "Shrinks towards" in doc, f"{function.__name__} does not say what it shrinks towards"
-    assert isinstance(function(), st.SearchStrategy)
+    assert isinstance(function(*arguments), st.SearchStrategy)
 
 
 @pytest.mark.parametrize(
@@ -107,6 +120,8 @@ def test_strategy_contract(function: Callable[..., st.SearchStrategy[Any]]) -> N
         (scripts(terminal=False), ["IN_PROGRESS"]),
         (invalid_get_upload_status_requests(), {}),
         (upload_entity_definitions_requests(), {"document": {"language": "GRAPHQL", "text": ""}}),
+        (operation_requests("SearchThings"), {"entityId": "urn:tdm:0::0"}),
+        (operation_responses("DeploySystemInstance"), {"summary": {}}),
     ],
     ids=[
         "upload_ids",
@@ -120,6 +135,8 @@ def test_strategy_contract(function: Callable[..., st.SearchStrategy[Any]]) -> N
         "scripts-not-terminal",
         "invalid_get_upload_status_requests",
         "upload_entity_definitions_requests",
+        "operation_requests",
+        "operation_responses",
     ],
 )
 def test_documented_shrink_targets(strategy: st.SearchStrategy[Any], target: object) -> None:
@@ -148,6 +165,9 @@ def test_documented_shrink_targets(strategy: st.SearchStrategy[Any], target: obj
         lambda: invalid_get_upload_status_requests(kinds=[]),
         lambda: invalid_get_upload_status_requests(kinds="missing"),  # type: ignore[arg-type]
         lambda: invalid_get_upload_status_requests(kinds=["missing", "spurious"]),  # type: ignore[list-item]
+        lambda: operation_requests("GetUploadStatus"),
+        lambda: operation_responses("upload_entity_definitions"),
+        lambda: operation_requests("SearchThing"),
     ],
 )
 def test_bad_arguments_are_refused(make: Callable[[], object]) -> None:

@@ -16,13 +16,24 @@ import datetime as dt
 import json
 import re
 from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
-from helpers import OPTIONAL_MEMBERS, invalid_kind, is_surrogate, validation_errors
-from hypothesis import HealthCheck, Phase, find, given, settings, target
+from helpers import (
+    OPTIONAL_MEMBERS,
+    draws,
+    invalid_kind,
+    is_surrogate,
+    longest,
+    reach,
+    refused,
+    shrunk,
+    smallest,
+    validation_errors,
+)
+from hypothesis import HealthCheck, find, settings
 from hypothesis import strategies as st
-from hypothesis.errors import InvalidArgument, Unsatisfiable
+from hypothesis.errors import Unsatisfiable
 
 from pytest_thingsgraph import ServiceError, ThingsGraphStub, strategies
 from pytest_thingsgraph.models import GetUploadStatusResponse
@@ -38,58 +49,12 @@ from pytest_thingsgraph.strategies import (
     upload_statuses,
 )
 
-T = TypeVar("T")
-#: Deterministic searches: the same examples on every run, whatever the active hypothesis profile.
-SEARCH = settings(
-    max_examples=400,
-    derandomize=True,
-    database=None,
-    deadline=None,
-    phases=[Phase.generate],
-    suppress_health_check=list(HealthCheck),
-)
-
-
-SHRINK = settings(SEARCH, phases=[Phase.generate, Phase.shrink])
 UTC = dt.timezone.utc
 ID_ALPHABET = re.compile(r"[0-9A-Za-z_-]+")
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 NAMESPACE_ARN = re.compile(r"arn:aws:iotthingsgraph:[a-z0-9-]+:[0-9]{12}:Namespace/[0-9A-Za-z_-]+")
 TRANSIENT = {"ThrottlingException", "InternalFailureException"}
 INT64 = (-(2**63), 2**63 - 1)
-
-
-def reach(strategy: st.SearchStrategy[T], condition: Callable[[T], bool], examples: int = 400) -> T:
-    """The first of ``examples`` deterministic draws that meets ``condition`` (``NoSuchExample`` if none does)."""
-    return find(strategy, condition, settings=settings(SEARCH, max_examples=examples))
-
-
-def draws(strategy: st.SearchStrategy[T], examples: int = 300) -> list[T]:
-    """``examples`` deterministic draws (fewer if the strategy has fewer distinct values)."""
-    values: list[T] = []
-
-    @settings(SEARCH, max_examples=examples)
-    @given(strategy)
-    def collect(value: T) -> None:
-        values.append(value)
-
-    collect()
-    assert values
-    return values
-
-
-def longest(strategy: st.SearchStrategy[T], size: Callable[[T], int], examples: int = 300) -> int:
-    """The largest ``size`` among deterministic draws that hypothesis's targeting phase pushes upwards."""
-    sizes: list[int] = []
-
-    @settings(SEARCH, max_examples=examples, phases=[Phase.generate, Phase.target])
-    @given(strategy)
-    def grow(value: T) -> None:
-        sizes.append(size(value))
-        target(float(sizes[-1]))
-
-    grow()
-    return max(sizes)
 
 
 def has(member: str) -> Callable[[dict[str, Any]], bool]:
@@ -114,22 +79,6 @@ def length_if(kind: Callable[[str], bool]) -> Callable[[str], int]:
 
 def is_not_ascii(text: str) -> bool:
     return not text.isascii()
-
-
-def shrunk(strategy: st.SearchStrategy[T]) -> T:
-    """The value hypothesis shrinks every example of ``strategy`` towards."""
-    return find(strategy, lambda _: True, settings=SHRINK)
-
-
-def smallest(strategy: st.SearchStrategy[T], condition: Callable[[T], bool]) -> T:
-    """The value hypothesis shrinks the examples that meet ``condition`` towards."""
-    return find(strategy, condition, settings=SHRINK)
-
-
-def refused(make: Callable[[], object]) -> str:
-    with pytest.raises(InvalidArgument) as info:
-        make()
-    return str(info.value)
 
 
 # ---------------------------------------------------------------------------------------------------------------------
