@@ -26,11 +26,12 @@ from types import ModuleType
 from typing import Any
 
 import botocore
+import botocore.awsrequest
 import botocore.client
 import botocore.endpoint
 import botocore.retries.bucket
 from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSPreparedRequest, AWSRequest, AWSResponse
+from botocore.awsrequest import AWSPreparedRequest, AWSRequest, AWSResponse, HeadersDict
 from botocore.credentials import Credentials
 from botocore.exceptions import EndpointConnectionError
 
@@ -102,13 +103,27 @@ def answer(request: AWSPreparedRequest, **_: Any) -> AWSResponse | None:
     stub = active()
     if stub is None:
         return None
-    wire = wire_request(request.method, request.url, request.headers, request.body)
+    wire = wire_request(request.method, request.url, _request_headers(request.headers), request.body)
     reason = unreachable_reason(request.url)
     if reason is not None:
         stub.record_unreachable(wire)
         raise UnreachableEndpointError(endpoint_url=request.url, error=reason)
     response = stub.answer(wire)
     return _Response(request.url, response.status_code, response.headers, response.body)
+
+
+class _LowerCaseHeaders(dict[str, Any]):
+    """A request's headers by lower-case name: ``wire_request`` reads them as they are (a plain dict it would lower)."""
+
+    __slots__ = ()
+
+
+def _request_headers(headers: Any) -> Any:
+    """botocore's ``HeadersDict`` read at once from its own keys (each ``get`` makes a key object), else ``headers``."""
+    try:
+        return _LowerCaseHeaders({key._lower: value for key, value in headers._dict.items()})
+    except AttributeError:  # not a HeadersDict as botocore has made them since 1.11
+        return headers
 
 
 #: The stub whose call is on its way in this thread or task, while its retry waits are instant.
@@ -273,11 +288,37 @@ class _Content(bytes):
         yield  # a generator: awaiting it returns at once
 
 
+def _fast_responses() -> Callable[[str], Any] | None:
+    """botocore's header key of a name, made once per name, if a response can be made without ``AWSResponse.__init__``.
+
+    That is, if its ``__init__`` sets only ``url``, ``status_code``, ``headers`` (a ``HeadersDict`` keyed by
+    ``_HeaderKey``), ``raw`` and ``_content``, as every botocore since 1.11 does; else ``None``.
+    """
+    make = getattr(botocore.awsrequest, "_HeaderKey", None)
+    probe = AWSResponse("https://probe/", 200, {"X-Probe": "1"}, None)  # type: ignore[arg-type]
+    if (
+        make is None
+        or set(vars(probe)) != {"url", "status_code", "headers", "raw", "_content"}
+        or type(probe.headers) is not HeadersDict
+        or getattr(probe.headers, "_dict", None) != {make("x-probe"): "1"}
+    ):
+        return None
+    return functools.cache(make)
+
+
+_header_key = _fast_responses()
+
+
 class _Response(AWSResponse):
     """An HTTP response with its body in hand, for botocore and aiobotocore clients alike."""
 
     def __init__(self, url: str, status_code: int, headers: dict[str, str], body: bytes) -> None:
-        super().__init__(url, status_code, headers, None)  # type: ignore[arg-type]
+        if _header_key is None:
+            super().__init__(url, status_code, headers, None)  # type: ignore[arg-type]
+        else:  # what AWSResponse.__init__ sets, with each header's key made once (it makes one per header and call)
+            made = HeadersDict.__new__(HeadersDict)
+            made._dict = {_header_key(name): value for name, value in headers.items()}  # type: ignore[attr-defined]
+            self.url, self.status_code, self.headers, self.raw, self._content = url, status_code, made, None, None
         self._body = _Content(body)
 
     @property

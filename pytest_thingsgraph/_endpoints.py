@@ -57,6 +57,7 @@ def is_things_graph_endpoint(url: str) -> bool:
     return host is not None and things_graph_region(host) is not None
 
 
+@functools.lru_cache(maxsize=256)  # a client sends to one URL, again and again: asked on every call
 def unreachable_reason(url: str) -> str | None:
     """Why a request to ``url`` cannot connect: an AWS host of Things Graph where the service never ran.
 

@@ -33,8 +33,8 @@ def wire_request(method: str, url: str, headers: Any, body: object) -> WireReque
     read = {}
     for name in READ_HEADERS:
         value = headers.get(name)
-        if value is not None:
-            read[name] = _header_text(value)
+        if value is not None:  # botocore's are bytes: decoded here, as _header_text would, without a call
+            read[name] = value.decode("utf-8", "replace") if type(value) is bytes else _header_text(value)
     return WireRequest(method, url, read, _body_bytes(body), _sigv4.scope_region(read, url))
 
 

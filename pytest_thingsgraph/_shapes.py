@@ -349,6 +349,54 @@ def unfit(selector: Any, document: Any, path: str) -> str | None:
     return f"{path} is {describe_json(document)}, not {_shown(selector)}"
 
 
+def holds_any(selector: Any) -> bool:
+    """Whether a ``match=`` or ``expected=`` (wire form) holds :data:`ANY` (or ``unittest.mock.ANY``) anywhere."""
+    pending = [selector]
+    while pending:
+        value = pending.pop()
+        if is_any(value):
+            return True
+        if isinstance(value, dict):
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+    return False
+
+
+def fits(selector: Any, document: Any) -> bool:
+    """Whether ``unfit(selector, document, "")`` is ``None``, without the words: each call's check of ``match=``."""
+    mock = sys.modules.get("unittest.mock")  # looked up once per request, not per member as is_any does
+    return _fits(selector, document, ANY if mock is None else mock.ANY)
+
+
+def _fits(selector: Any, document: Any, mock_any: Any) -> bool:
+    """:func:`unfit`, step by step, as a yes or no (``mock_any``: ``unittest.mock.ANY`` if imported)."""
+    if selector is ANY or selector is mock_any:
+        return True
+    if isinstance(selector, dict):
+        if not isinstance(document, dict):
+            return False
+        for name, want in selector.items():
+            got = document.get(name)
+            if got is None:
+                return want is None  # as unfit: a missing member fits only a None, and ends the check there
+            if type(want) is str:  # most members are: equal to a str is the same JSON value, no call needed
+                if want != got:
+                    return False
+            elif not _fits(want, got, mock_any):
+                return False
+        return True
+    if isinstance(selector, list) and isinstance(document, list) and len(selector) == len(document):
+        for want, got in zip(selector, document, strict=True):
+            if type(want) is str:
+                if want != got:
+                    return False
+            elif not _fits(want, got, mock_any):
+                return False
+        return True
+    return _same(selector, document)
+
+
 def _same(want: Any, got: Any) -> bool:
     """Equal as JSON values: ``True`` is not ``1``; a timestamp as :class:`Seconds` says."""
     if isinstance(want, Seconds):

@@ -235,20 +235,32 @@ def _check_parts(
 def scope_region(headers: Mapping[str, str], url: str) -> str | None:
     """The region a request was signed for (its credential scope's), else the one its host names, else ``None``."""
     authorization = headers.get("authorization")
-    credential: str | None = None
     if authorization:
-        start = authorization.find("Credential=")
-        if start != -1:
-            credential = authorization[start + len("Credential=") :].split(",", 1)[0].strip()
-    else:
-        query = _query(url)
-        if "X-Amz-Credential" in query:
-            credential = dict(parse_qsl(query, keep_blank_values=True)).get("X-Amz-Credential")
+        region = _header_scope_region(authorization)
+        return _endpoint_region(url) if region is None else region
+    credential: str | None = None
+    query = _query(url)
+    if "X-Amz-Credential" in query:
+        credential = dict(parse_qsl(query, keep_blank_values=True)).get("X-Amz-Credential")
+    return _credential_region(credential) or _endpoint_region(url)
+
+
+@functools.lru_cache(maxsize=256)  # a header repeats for every call of one body signed in the same second
+def _header_scope_region(authorization: str) -> str | None:
+    """The region of an ``Authorization`` header's credential scope, or ``None``."""
+    start = authorization.find("Credential=")
+    if start == -1:
+        return None
+    return _credential_region(authorization[start + len("Credential=") :].split(",", 1)[0].strip())
+
+
+def _credential_region(credential: str | None) -> str | None:
+    """The region of a credential ``key/date/region/service/term``, or ``None``."""
     if credential:
         scope = credential.rstrip("/").split("/")
         if len(scope) == 5 and scope[2]:
             return sys.intern(scope[2])  # one string per region, shared by the calls recorded
-    return _endpoint_region(url)
+    return None
 
 
 @functools.lru_cache(maxsize=256)

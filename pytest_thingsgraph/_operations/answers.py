@@ -39,6 +39,10 @@ class Queued:
     label: str
     #: Its place among the answers added for its operation (1 for the first).
     number: int
+    #: What a call that takes it answers when nothing is ``expected`` (made once: a call then makes none).
+    answer: Answer
+    #: ``match`` holds no :data:`ANY`: a request equal to it fits it (see :func:`handle`).
+    exact: bool
 
     def place(self) -> str:
         """``answer 2 (match={'id': ...})``: the answer as messages name it."""
@@ -84,13 +88,16 @@ def prepare(operation: str, answer: object, *, match: object, expected: object, 
         document = _shapes.to_wire(shape, answer) if shape is not None else {}
         reply = ok_reply(document)
         label = describe(dict(answer), limit=100)
+    selector = _selector(model.input_shape, match, "match", where)
     return Queued(
         operation,
         reply,
-        _selector(model.input_shape, match, "match", where),
+        selector,
         _selector(model.input_shape, expected, "expected", where),
         label,
         0,  # numbered when it is queued
+        Answer(reply),
+        selector is not None and not _shapes.holds_any(selector),
     )
 
 
@@ -141,16 +148,21 @@ def parse_body(operation: str, body: bytes) -> ParsedRequest | Rejection:
 def handle(service: Service, request: ParsedRequest, region: str | None, number: int) -> Answer:
     """The first queued answer whose ``match`` fits the request; :class:`Unanswerable` if none does."""
     operation = request.operation
+    document = request.document
     queue = answers_of(service).queues.get(operation, [])
-    reasons = []
     for index, queued in enumerate(queue):
-        reason = None if queued.match is None else _shapes.unfit(queued.match, request.document, "")
-        if reason is None:
+        # A request that reaches here fits its operation's shape (parse_body refused any other), as every
+        # match= does: where both have a member, its JSON types agree (no True where 1 is), so without ANY
+        # a match equal to the whole request fits it, as unfit would find member by member.
+        if queued.match is None or (queued.exact and queued.match == document) or _shapes.fits(queued.match, document):
             del queue[index]
-            differences = _shapes.differences(queued.expected, request.document) if queued.expected else []
+            if not queued.expected:
+                return queued.answer
+            differences = _shapes.differences(queued.expected, document)
             return Answer(queued.reply, None, "; ".join(differences) or None)
-        reasons.append(f"{queued.place()}: {reason}")
-    what = _identity(operation, request.document)
+    # none fits (every answer left has a match=): only now word why each does not
+    reasons = [f"{queued.place()}: {_shapes.unfit(queued.match, document, '')}" for queued in queue]
+    what = _identity(operation, document)
     if not reasons:
         raise Unanswerable(
             f"{operation} (request {number}{what}) has no answer queued: add one with "
