@@ -333,7 +333,9 @@ def unfit(selector: Any, document: Any, path: str) -> str | None:
         for name, want in selector.items():
             member = join(path, name)
             if document.get(name) is None:
-                return f"{member} is missing" if want is not None else None
+                if want is not None:
+                    return f"{member} is missing"
+                continue  # None: the member is absent, and the other members are still checked
             reason = unfit(want, document[name], member)
             if reason:
                 return reason
@@ -379,7 +381,9 @@ def _fits(selector: Any, document: Any, mock_any: Any) -> bool:
         for name, want in selector.items():
             got = document.get(name)
             if got is None:
-                return want is None  # as unfit: a missing member fits only a None, and ends the check there
+                if want is not None:
+                    return False
+                continue  # as unfit: a missing member fits a None, and the other members are still checked
             if type(want) is str:  # most members are: equal to a str is the same JSON value, no call needed
                 if want != got:
                     return False

@@ -344,6 +344,18 @@ def test_nested_matches_and_any_fit_a_member_with_any_value_but_not_one_that_is_
     assert tokens == ["plain", "versioned", "filtered"]
 
 
+def test_none_in_match_fits_an_absent_member_and_the_others_are_still_checked(
+    thingsgraph_stub: ThingsGraphStub,
+) -> None:
+    thingsgraph_stub.add_response("SearchEntities", {"nextToken": "wrong"}, match={"nextToken": None, "maxResults": 9})
+    thingsgraph_stub.add_response("SearchEntities", {"nextToken": "right"}, match={"nextToken": None, "maxResults": 5})
+
+    answer = make_client().search_entities(entityTypes=["DEVICE"], maxResults=5)
+
+    assert answer["nextToken"] == "right"
+    thingsgraph_stub.reset()  # the other answer is left on purpose
+
+
 def test_a_call_no_answer_fits_is_a_stub_error_listing_each_answer_and_why(thingsgraph_stub: ThingsGraphStub) -> None:
     thingsgraph_stub.add_response(
         "GetSystemInstance", instance(OTHER_URN, "DEPLOYED_IN_TARGET"), match={"id": OTHER_URN}
