@@ -54,6 +54,7 @@ CASES: list[tuple[str, object, str]] = [
         upload(script=["SUCCEDED"]),
         f'script item 0 "SUCCEDED" is not an upload status (did you mean "SUCCEEDED"?): {ITEM_KINDS}',
     ),
+    (UPLOADS, upload(script=["DONE"]), f'script item 0 "DONE" is not an upload status: {ITEM_KINDS}'),
     (UPLOADS, upload(script=["IN_PROGRESS", 5]), f"script item 1 is a number: {ITEM_KINDS}"),
     (UPLOADS, upload(script=[None]), f"script item 0 is null: {ITEM_KINDS}"),
     (

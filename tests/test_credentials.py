@@ -288,3 +288,23 @@ def test_keys_the_code_passes_itself_sign_as_given(given_to: str) -> None:
 
     assert sent[0]["Authorization"].startswith("AWS4-HMAC-SHA256 Credential=AKIDGIVENBYTHECODE01/")
     assert "X-Amz-Security-Token" not in sent[0]
+
+
+@pytest.mark.usefixtures("real_credentials")
+def test_a_session_token_the_code_passes_itself_is_sent_with_its_keys() -> None:
+    import boto3
+
+    client = boto3.Session().client(
+        "iotthingsgraph",
+        region_name="us-east-1",
+        aws_access_key_id="AKIDGIVENBYTHECODE01",
+        aws_secret_access_key="given-secret",
+        aws_session_token="given-token",
+    )
+    sent = capture_headers(client)
+    with mock_thingsgraph() as stub:
+        stub.add_upload("u", ["SUCCEEDED"])
+        assert client.get_upload_status(uploadId="u")["uploadStatus"] == "SUCCEEDED"
+
+    assert sent[0]["Authorization"].startswith("AWS4-HMAC-SHA256 Credential=AKIDGIVENBYTHECODE01/")
+    assert sent[0]["X-Amz-Security-Token"] == "given-token"

@@ -642,3 +642,132 @@ def test_static_class_methods_and_xunit_methods_of_a_plain_class_run_under_the_t
     result.stdout.fnmatch_lines(["*ERROR at teardown of TestLeavesAScript.test_method*"])
     assert "- 'u': 0 of 1 items served; not served: 'SUCCEEDED'" in result.stdout.str()
     assert "No Things Graph stub is active" not in result.stdout.str()
+
+
+def test_xunit_methods_get_the_tests_instance_and_its_method_static_ones_too(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        test_inner="""
+        from pytest_thingsgraph import active_stub, mock_thingsgraph
+
+        seen = []
+
+        @mock_thingsgraph()
+        class TestStatic:
+            @staticmethod
+            def setup_method(method):
+                seen.append(("setup", method.__name__, active_stub()))
+
+            @staticmethod
+            def teardown_method(method):
+                seen.append(("teardown", method.__name__, active_stub()))
+
+            def test_method(self):
+                seen.append(("test", "test_method", active_stub()))
+
+        instances = []
+
+        @mock_thingsgraph()
+        class TestInstance:
+            def setup_method(self):
+                instances.append(self)
+
+            def teardown_method(self, method):
+                instances.append((self, method.__name__))
+
+            def test_method(self):
+                instances.append(self)
+
+        def test_each_xunit_method_got_what_pytest_gives_it():
+            assert [(kind, name) for kind, name, _ in seen] == [
+                ("setup", "test_method"), ("test", "test_method"), ("teardown", "test_method")
+            ]
+            assert seen[0][2] is seen[1][2] is seen[2][2] is not None
+            test = instances[1]
+            assert isinstance(test, TestInstance)
+            assert instances == [test, test, (test, "test_method")]
+        """
+    )
+
+    result = pytester.runpytest("-p", "no:randomly", "-p", "no:xdist")
+
+    result.assert_outcomes(passed=3)
+
+
+def test_a_setup_or_teardown_method_that_raises_gets_its_own_error_not_the_stubs_checks(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        test_inner="""
+        from pytest_thingsgraph import active_stub, mock_thingsgraph
+
+        @mock_thingsgraph()
+        class TestSetUpRaises:
+            def setup_method(self):
+                active_stub().add_upload("set-up", ["SUCCEEDED"])
+                raise RuntimeError("setup_method broke")
+
+            def test_method(self):
+                pass
+
+        @mock_thingsgraph()
+        class TestTearDownRaises:
+            def teardown_method(self):
+                active_stub().add_upload("torn-down", ["SUCCEEDED"])
+                raise RuntimeError("teardown_method broke")
+
+            def test_method(self):
+                pass
+        """
+    )
+
+    result = pytester.runpytest("-p", "no:randomly", "-p", "no:xdist")
+
+    result.assert_outcomes(passed=1, errors=2)
+    result.stdout.fnmatch_lines(
+        ["*ERROR at setup of TestSetUpRaises.test_method*", "*ERROR at teardown of TestTearDownRaises.test_method*"]
+    )
+    assert "RuntimeError: setup_method broke" in result.stdout.str()
+    assert "RuntimeError: teardown_method broke" in result.stdout.str()
+    assert "items served" not in result.stdout.str()  # the error is the test's, not a teardown report
+
+
+def test_a_class_inheriting_a_decorated_classs_tests_and_xunit_methods_runs_them_under_one_stub(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        test_inner="""
+        from pytest_thingsgraph import active_stub, mock_thingsgraph
+
+        seen = []
+
+        @mock_thingsgraph()
+        class TestBase:
+            def setup_method(self, method):
+                seen.append(("setup", active_stub()))
+
+            def teardown_method(self, method):
+                seen.append(("teardown", active_stub()))
+
+            def test_method(self):
+                seen.append(("test", active_stub()))
+
+            @staticmethod
+            def test_static():
+                seen.append(("test", active_stub()))
+
+        @mock_thingsgraph()
+        class TestChild(TestBase):
+            pass
+
+        def test_each_test_had_one_stub_throughout():
+            assert [kind for kind, _ in seen] == ["setup", "test", "teardown"] * 4
+            stubs = [stub for _, stub in seen]
+            for start in range(0, 12, 3):
+                assert stubs[start] is stubs[start + 1] is stubs[start + 2] is not None
+            assert len({id(stub) for stub in stubs}) == 4
+        """
+    )
+
+    result = pytester.runpytest("-p", "no:randomly", "-p", "no:xdist")
+
+    result.assert_outcomes(passed=5)

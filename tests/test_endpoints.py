@@ -10,7 +10,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import EndpointVariantError
 
-from pytest_thingsgraph._endpoints import host_patterns, things_graph_region, url_templates
+from pytest_thingsgraph._endpoints import host_patterns, is_loopback_host, things_graph_region, url_templates
 
 PARTITIONS = botocore.loaders.create_loader().load_data("partitions")["partitions"]
 
@@ -132,3 +132,22 @@ def test_every_host_botocore_resolves_is_matched(region: str, fips: bool, dual_s
 
     assert host.startswith("iotthingsgraph-fips." if fips else "iotthingsgraph.")
     assert things_graph_region(host) == region
+
+
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [
+        ("localhost", True),
+        ("localhost.", True),  # a fully qualified name
+        ("LOCALHOST", True),
+        ("things.localhost.", True),
+        ("127.0.0.1.", True),
+        ("[::1]", True),
+        ("Xlocalhost", False),
+        ("localhostX", False),
+        ("localhost.example.com", False),
+        ("[::2]", False),
+    ],
+)
+def test_loopback_hosts_are_localhost_names_and_loopback_addresses(host: str, loopback: bool) -> None:
+    assert is_loopback_host(host) is loopback

@@ -214,6 +214,14 @@ def test_a_host_that_only_looks_alike_is_looked_up(
     assert lookups == [host]
 
 
+def test_a_host_in_bytes_that_are_not_ascii_is_looked_up(thingsgraph_stub: ThingsGraphStub, lookups: list[str]) -> None:
+    host = "iotthingsgraph.b\u00fccher.example"
+    with pytest.raises(socket.gaierror, match="test refused to look up"):
+        socket.getaddrinfo(host.encode(), 443)
+
+    assert lookups == [host]
+
+
 def test_a_lookup_after_a_stub_stopped_is_refused_by_the_guard(lookups: list[str]) -> None:
     # the guard and each stub hold the layer: a stub's stop must not take the guard's away
     for _ in range(2):

@@ -425,6 +425,20 @@ SECOND_STUBS = [
         "mock_thingsgraph() decorating TestCase.test_method",
         id="decorated-test-case-with-set-up",
     ),
+    pytest.param(
+        """
+        @mock_thingsgraph()
+        class TestPlain:
+            def setup_method(self, method):
+                self.set_up = True
+
+            def test_method(self):
+                mock_thingsgraph().start()
+        """,
+        "    def test_method(self):",
+        "mock_thingsgraph() decorating TestPlain.test_method",
+        id="decorated-class-with-setup-method",
+    ),
 ]
 
 

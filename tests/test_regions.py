@@ -119,7 +119,32 @@ def test_a_requests_caller_where_it_never_ran_cannot_connect(no_sockets: list[An
         str(caught.value)
         == f"Could not connect to {url}: {reason('iotthingsgraph.eu-central-1.amazonaws.com', 'eu-central-1')}"
     )
+    assert caught.value.request is not None
+    assert (caught.value.request.method, caught.value.request.url) == ("POST", url)  # as requests' own errors carry it
+    assert [(c.operation, c.region, c.status_code, c.response, c.upload_status) for c in stub.calls] == [
+        ("GetUploadStatus", "eu-central-1", 0, {}, None)
+    ]
+    assert no_sockets == []
+
+
+def test_a_host_written_with_a_final_dot_is_named_without_it(no_sockets: list[Any]) -> None:
+    url = "https://IOTTHINGSGRAPH.eu-central-1.amazonaws.com./"
+    with mock_thingsgraph() as stub, pytest.raises(requests.exceptions.ConnectionError) as caught:
+        requests.post(url, data=b"{}", headers={"X-Amz-Target": "IotThingsGraphFrontEndService.GetUploadStatus"})
+
+    assert str(caught.value).endswith(f": {reason('iotthingsgraph.eu-central-1.amazonaws.com', 'eu-central-1')}")
     assert [(c.operation, c.region, c.status_code) for c in stub.calls] == [("GetUploadStatus", "eu-central-1", 0)]
+    assert no_sockets == []
+
+
+def test_a_call_without_an_operation_where_it_never_ran_is_recorded_without_one(no_sockets: list[Any]) -> None:
+    url = "https://iotthingsgraph.eu-central-1.amazonaws.com/"
+    with mock_thingsgraph() as stub, pytest.raises(requests.exceptions.ConnectionError):
+        requests.post(url, data=b"{}")
+
+    assert [(c.operation, c.region, c.status_code, c.error_code) for c in stub.calls] == [
+        (None, "eu-central-1", 0, "EndpointConnectionError")
+    ]
     assert no_sockets == []
 
 

@@ -15,7 +15,7 @@ from pytest_thingsgraph import ServiceError, ThingsGraphServer, ThingsGraphStub,
 from pytest_thingsgraph._operations.get_upload_status import add_upload_json
 from pytest_thingsgraph._operations.upload_entity_definitions import queue_upload_entity_definitions_json
 from pytest_thingsgraph._script_files import apply_script
-from pytest_thingsgraph._script_json import parse_created_date
+from pytest_thingsgraph._script_json import parse_created_date, service_error
 
 CREATED = dt.datetime(2024, 5, 1, 12, 0, tzinfo=dt.timezone.utc)
 
@@ -156,6 +156,17 @@ def test_a_script_items_bad_date_is_named_by_its_place() -> None:
     )
 
 
+def test_an_error_status_code_is_taken_from_400_to_599_and_refused_outside() -> None:
+    for status in (400, 599):
+        assert service_error({"__type": "Teapot", "statusCode": status}, where="entry").status_code == status
+    for status in (399, 600):
+        with pytest.raises(UsageError) as caught:
+            service_error({"__type": "Teapot", "statusCode": status}, where="entry")
+        assert str(caught.value) == (
+            f"entry: statusCode {status} is not an error status: give a number from 400 to 599."
+        )
+
+
 def test_error_entries_keep_their_status_code_and_a_null_message_is_empty(own_server: ThingsGraphServer) -> None:
     apply_script(
         own_server.stub,
@@ -193,3 +204,14 @@ def test_created_date_forms() -> None:
 
 def test_a_lower_case_z_is_utc_too() -> None:
     assert parse_created_date("2024-05-01T12:00:00z") == dt.datetime(2024, 5, 1, 12, tzinfo=dt.timezone.utc)
+
+
+def test_created_dates_run_from_the_first_instant_of_1970_to_the_last_before_2200() -> None:
+    first = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+    last = dt.datetime(2199, 12, 31, 23, 59, 59, 999999, tzinfo=dt.timezone.utc)
+    assert parse_created_date(0) == parse_created_date("1970-01-01T00:00:00Z") == first
+    assert parse_created_date("2199-12-31T23:59:59.999999Z") == last
+    for value in (7258118400, "2200-01-01T00:00:00Z", "1969-12-31T23:59:59.999999Z"):
+        with pytest.raises(UsageError) as caught:
+            parse_created_date(value)
+        assert str(caught.value) == f"createdDate={value!r} is outside 1970-2199: give a date in that range."

@@ -474,6 +474,44 @@ def test_help_shows_each_option_with_what_it_does(
         assert words in text
 
 
+def test_the_help_wraps_each_line_of_the_script_format_as_a_paragraph_under_its_indent(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "80")  # argparse wraps at 78
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    assert (  # the unindented description as argparse wraps it
+        "\n\nServe a pytest-thingsgraph stub of AWS IoT Things Graph over HTTP. The first\n"
+        "line on stdout holds the endpoint URL; SIGINT or SIGTERM stops the server,\n"
+        "prints the teardown report to stderr and exits 1 if it has failures.\n\n"
+    ) in out
+    assert out[out.index("script file (--script FILE)") :] == (
+        "script file (--script FILE) and control API:\n"
+        '  {"uploads": [UPLOAD, ...], "uploadEntityDefinitions": [UPLOAD or ERROR,\n'
+        "    ...]}\n"
+        '  UPLOAD: {"uploadId": "u-1", "script": [ITEM, ...]} with any of\n'
+        '    "namespaceName", "namespaceArn", "namespaceVersion", "createdDate" (epoch\n'
+        '    seconds, or ISO 8601 text with an offset: "2024-05-01T12:00:00Z"),\n'
+        '    "failureReason" and "region": add_upload\'s arguments, in camelCase.\n'
+        '  ITEM: a status ("IN_PROGRESS", "SUCCEEDED", "FAILED"), an object of response\n'
+        "    members, or an ERROR.\n"
+        '  ERROR: {"__type": "ThrottlingException", "message": "Rate exceeded",\n'
+        '    "statusCode": 400}; "statusCode" only for a code the service does not\n'
+        "    document.\n"
+        "  An uploadEntityDefinitions entry answers the next UploadEntityDefinitions\n"
+        '    call: its "uploadId" and "script" are optional, it has no "region", and\n'
+        '    "expected": {...} names request members the call must carry.\n'
+        "  POST /_thingsgraph/uploads takes an UPLOAD, POST\n"
+        "    /_thingsgraph/upload-entity-definitions an entry; GET /_thingsgraph/calls\n"  # never cut at a hyphen
+        "    and /_thingsgraph/report show what happened; POST /_thingsgraph/reset\n"
+        "    forgets it.\n"
+        "example:\n"
+        '  {"uploads": [{"uploadId": "u-1", "script": ["IN_PROGRESS", {"__type":\n'
+        '    "ThrottlingException"}, "SUCCEEDED"]}]}\n'
+    )
+
+
 def test_the_script_option_reads_a_path_and_the_numbers_are_numbers(tmp_path: Path) -> None:
     arguments = _parser().parse_args(
         ["--script", str(tmp_path), "--port", "8", "--timeout", "0.5", "--max-body-bytes", "9", "--host", "::1"]

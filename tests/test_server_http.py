@@ -278,6 +278,25 @@ def test_a_chunk_size_line_longer_than_a_kib_is_refused(own_server: ThingsGraphS
 
 
 @pytest.mark.parametrize(
+    ("extension", "status", "answer"),
+    [
+        (b"x" * 1022, "HTTP/1.1 200 OK", {}),  # a size line of 1,024 bytes before its CRLF
+        (
+            b"x" * 1023,
+            "HTTP/1.1 400 Bad Request",
+            {"__type": "BadRequest", "message": "A chunk ended early or without its CRLF."},
+        ),
+    ],
+    ids=["1024-bytes", "1025-bytes"],
+)
+def test_a_chunk_size_line_of_a_kib_is_read_and_one_byte_more_is_refused(
+    own_server: ThingsGraphServer, extension: bytes, status: str, answer: dict[str, str]
+) -> None:
+    body = b"2;" + extension + b"\r\n{}\r\n0\r\n\r\n"
+    assert responses(exchange(own_server, chunked("/_thingsgraph/reset", body))) == [(status, ANY, answer)]
+
+
+@pytest.mark.parametrize(
     ("body", "message"),
     [
         (b"g" * 30 + b"\r\n", "Chunk size b'gggggggggggggggggggg' is not hexadecimal."),

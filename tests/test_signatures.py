@@ -231,6 +231,12 @@ def test_a_blank_x_amz_algorithm_in_the_query_beside_an_authorization_header_is_
     )
 
 
+def test_a_header_signature_with_other_x_amz_query_parameters_is_checked_as_a_header_signature() -> None:
+    headers = botocore_signed()
+
+    assert check(headers, URL + "?X-Amz-Expires=5&X-Amz-Credential=x") is None
+
+
 # --- incomplete signatures -----------------------------------------------------------------
 
 

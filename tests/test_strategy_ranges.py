@@ -33,7 +33,7 @@ from helpers import (
 )
 from hypothesis import HealthCheck, find, settings
 from hypothesis import strategies as st
-from hypothesis.errors import Unsatisfiable
+from hypothesis.errors import NoSuchExample, Unsatisfiable
 
 from pytest_thingsgraph import ServiceError, ThingsGraphStub, strategies
 from pytest_thingsgraph.models import GetUploadStatusResponse
@@ -447,6 +447,19 @@ def test_each_kind_of_invalid_request_is_what_it_says() -> None:
         for body in draws(invalid_get_upload_status_requests(kinds=[kind]), 100):
             assert invalid_kind(body) == kind, (kind, body)
             assert json.loads(json.dumps(body, allow_nan=False)) == body
+
+
+def test_no_invalid_request_holds_a_number_json_cannot_write() -> None:
+    def not_json(body: object) -> bool:
+        try:
+            json.dumps(body, allow_nan=False)
+        except ValueError:  # NaN or an infinity
+            return True
+        return False
+
+    for kind in ("wrong_type", "extra_member", "not_an_object"):
+        with pytest.raises(NoSuchExample):
+            reach(invalid_get_upload_status_requests(kinds=[kind]), not_json)
 
 
 def test_invalid_requests_missing_is_an_empty_object_or_null() -> None:

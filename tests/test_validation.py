@@ -555,6 +555,9 @@ def test_invalid_requests_without_an_operation_or_a_region_are_listed_as_such(
         (None, None, "UnknownOperationException"),
         ("GetUploadStatus", None, "MissingAuthenticationTokenException"),
     ]
+    assert stub.calls_report() == (  # no region: "-"
+        "   1 ? - - 400 UnknownOperationException\n   2 GetUploadStatus - - 403 MissingAuthenticationTokenException"
+    )
     assert stub.failures() == [
         "These requests were invalid and were answered with the service's error:\n"
         "- request 1 (unknown operation): UnknownOperationException: Missing X-Amz-Target header: name an operation.\n"
