@@ -489,7 +489,7 @@ def test_the_help_wraps_each_line_of_the_script_format_as_a_paragraph_under_its_
     assert out[out.index("script file (--script FILE)") :] == (
         "script file (--script FILE) and control API:\n"
         '  {"uploads": [UPLOAD, ...], "uploadEntityDefinitions": [UPLOAD or ERROR,\n'
-        "    ...]}\n"
+        '    ...], "responses": [RESPONSE, ...]}\n'
         '  UPLOAD: {"uploadId": "u-1", "script": [ITEM, ...]} with any of\n'
         '    "namespaceName", "namespaceArn", "namespaceVersion", "createdDate" (epoch\n'
         '    seconds, or ISO 8601 text with an offset: "2024-05-01T12:00:00Z"),\n'
@@ -502,10 +502,19 @@ def test_the_help_wraps_each_line_of_the_script_format_as_a_paragraph_under_its_
         "  An uploadEntityDefinitions entry answers the next UploadEntityDefinitions\n"
         '    call: its "uploadId" and "script" are optional, it has no "region", and\n'
         '    "expected": {...} names request members the call must carry.\n'
+        '  RESPONSE: {"operation": "GetSystemInstance", "response": {...}} or\n'
+        '    {"operation": "GetSystemInstance", "error": ERROR}, with any of "match"\n'
+        '    and "expected": add_response\'s arguments, for any operation but the two\n'
+        '    upload ones, named as the API ("SearchEntities") or the client\'s method\n'
+        '    ("search_entities"). A call takes the first RESPONSE of its operation\n'
+        '    whose "match" (request members) it carries; "expected" names request\n'
+        "    members it must carry. Timestamps are epoch seconds or ISO 8601 text with\n"
+        '    an offset; {"$any": true} in "match" or "expected" stands for any value.\n'
         "  POST /_thingsgraph/uploads takes an UPLOAD, POST\n"
-        "    /_thingsgraph/upload-entity-definitions an entry; GET /_thingsgraph/calls\n"  # never cut at a hyphen
-        "    and /_thingsgraph/report show what happened; POST /_thingsgraph/reset\n"
-        "    forgets it.\n"
+        "    /_thingsgraph/upload-entity-definitions an entry, POST\n"
+        "    /_thingsgraph/responses a RESPONSE; GET /_thingsgraph/calls and\n"
+        "    /_thingsgraph/report show what happened; POST /_thingsgraph/reset forgets\n"
+        "    it.\n"
         "example:\n"
         '  {"uploads": [{"uploadId": "u-1", "script": ["IN_PROGRESS", {"__type":\n'
         '    "ThrottlingException"}, "SUCCEEDED"]}]}\n'
