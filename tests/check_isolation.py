@@ -1,8 +1,8 @@
 """Compare the outcome of every test across the runs of the version environments.
 
 Each of ``py310`` … ``py313`` runs the whole suite once, in its own way (``tox.ini``): one in file
-order (the plain run), one in a random order with a fixed seed, two in random orders across two xdist
-workers. Each writes a JUnit XML report to ``.tox/outcomes/<env>.xml``. A test that leans on another's
+order (the plain run), three in random orders (each its own fixed seed) across two xdist workers.
+Each writes a JUnit XML report to ``.tox/outcomes/<env>.xml``. A test that leans on another's
 leftovers (an active stub, a handler, an environment variable) gets another outcome in some order:
 this script, run by ``tox -e isolation`` after them, finds it by comparing every test's outcome with
 the plain run's.

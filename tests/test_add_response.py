@@ -9,6 +9,7 @@ and calls that differ from expected=, fail the test at teardown.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import threading
 import unittest.mock
 from typing import Any
@@ -403,27 +404,52 @@ def test_a_call_that_differs_from_expected_is_answered_then_reported_side_by_sid
     )
 
 
-def test_a_timestamp_fits_the_same_instant_in_the_whole_seconds_botocore_sends(
+def _botocore_sends(start: dt.datetime) -> Any:
+    """The startTime this botocore puts on the wire: older botocore sends whole seconds, newer microseconds."""
+    client = make_client()
+    operation = client.meta.service_model.operation_model("SearchFlowExecutions")
+    body = client._serializer.serialize_to_request({"systemInstanceId": SYSTEM_URN, "startTime": start}, operation)
+    return json.loads(body["body"])["startTime"]
+
+
+def test_a_timestamp_fits_the_same_instant_in_whatever_precision_botocore_sends(
     thingsgraph_stub: ThingsGraphStub,
 ) -> None:
     start = dt.datetime(2024, 3, 5, 7, 9, 11, 999999, tzinfo=dt.timezone.utc)
+    later = start + dt.timedelta(seconds=1)
     thingsgraph_stub.add_response("SearchFlowExecutions", {"nextToken": "late"}, match={"startTime": start})
     thingsgraph_stub.add_response("SearchFlowExecutions", {"nextToken": "any"}, expected={"startTime": start})
     client = make_client()
 
-    first = client.search_flow_executions(systemInstanceId=SYSTEM_URN, startTime=start + dt.timedelta(seconds=1))
+    first = client.search_flow_executions(systemInstanceId=SYSTEM_URN, startTime=later)
     second = client.search_flow_executions(systemInstanceId=SYSTEM_URN, startTime=start)
 
     assert (first["nextToken"], second["nextToken"]) == ("any", "late")
-    assert [call.request["startTime"] for call in thingsgraph_stub.calls] == [1709622552, 1709622551]
-    assert _shapes.Seconds(1709622551.999999).fits(1709622551.999)  # the JavaScript SDK v3's milliseconds
-    assert not _shapes.Seconds(1709622551.999999).fits(1709622551.998)
+    assert [call.request["startTime"] for call in thingsgraph_stub.calls] == [
+        _botocore_sends(later),
+        _botocore_sends(start),
+    ]
     assert thingsgraph_stub.failures() == [
         "These SearchFlowExecutions calls did not carry what their answers expected:\n"
-        "- request 1: startTime: expected 1709622551.999999, got 1709622552\n"
+        f"- request 1: startTime: expected 1709622551.999999, got {_botocore_sends(later)}\n"
         "Fix the code that sent them, or the expected= of add_response."
     ]
     thingsgraph_stub.reset()  # the mismatch was the point
+
+
+@pytest.mark.parametrize(
+    ("sent", "fits"),
+    [
+        (1709622551.999999, True),  # newer botocore: microseconds
+        (1709622551, True),  # older botocore: whole seconds
+        (1709622551.999, True),  # the JavaScript SDK v3: milliseconds
+        (1709622551.998, False),
+        (1709622552, False),
+        (1709622550, False),
+    ],
+)
+def test_a_timestamp_in_match_fits_each_precision_of_the_same_instant(sent: float, fits: bool) -> None:
+    assert _shapes.Seconds(1709622551.999999).fits(sent) is fits
 
 
 @pytest.mark.parametrize(
