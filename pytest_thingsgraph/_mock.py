@@ -19,6 +19,17 @@ _Target = TypeVar("_Target", bound=Callable[..., Any])
 _Class = TypeVar("_Class", bound=type)
 #: Set on the functions a patcher wraps, so a decorated subclass leaves its base's wrapped methods alone.
 _STUBBED = "__thingsgraph_stubbed__"
+#: Set on the ``setup_method``/``teardown_method`` a patcher puts on a class: the class's own method it calls.
+_XUNIT = "__thingsgraph_xunit__"
+#: The patchers whose decorated class's ``setup_method`` started a running test's stub, the last one the newest.
+_xunit_owners: list[ThingsGraphPatcher] = []
+
+
+def _xunit_owner() -> ThingsGraphPatcher | None:
+    """The patcher whose decorated class's ``setup_method`` started the running test's stub, if one did: every
+    decorated class's test method (its own or inherited) and ``setup_method`` run under that one stub."""
+    owner = _xunit_owners[-1] if _xunit_owners else None
+    return owner if owner is not None and _registry.active() is owner._test_stub else None
 
 
 class ThingsGraphPatcher:
@@ -98,6 +109,10 @@ class ThingsGraphPatcher:
             if issubclass(target, unittest.TestCase):
                 return self._decorate_test_case(target)
             return self._decorate_class(target)
+        return self._wrap(target, in_class=False)
+
+    def _wrap(self, target: Any, *, in_class: bool) -> Any:
+        """``target`` run with a stub; ``in_class``: a test method of a decorated class (see :meth:`_in_test`)."""
         if inspect.isasyncgenfunction(target):
             raise TypeError(
                 f"mock_thingsgraph() cannot decorate the async generator function {target.__qualname__}: "
@@ -107,7 +122,7 @@ class ThingsGraphPatcher:
 
             @functools.wraps(target)
             async def run_async(*args: Any, **kwargs: Any) -> Any:
-                with self._in_test(target):
+                with self._in_test(target, in_class=in_class):
                     return await target(*args, **kwargs)
 
             setattr(run_async, _STUBBED, True)
@@ -116,7 +131,7 @@ class ThingsGraphPatcher:
 
             @functools.wraps(target)
             def run_generator(*args: Any, **kwargs: Any) -> Any:
-                with self._in_test(target):
+                with self._in_test(target, in_class=in_class):
                     return (yield from target(*args, **kwargs))
 
             setattr(run_generator, _STUBBED, True)
@@ -125,7 +140,7 @@ class ThingsGraphPatcher:
 
             @functools.wraps(target)
             def run(*args: Any, **kwargs: Any) -> Any:
-                with self._in_test(target):
+                with self._in_test(target, in_class=in_class):
                     return target(*args, **kwargs)
 
             setattr(run, _STUBBED, True)
@@ -136,14 +151,17 @@ class ThingsGraphPatcher:
         )
 
     @contextlib.contextmanager
-    def _in_test(self, target: Callable[..., Any]) -> Iterator[None]:
-        """The stub of one call of ``target``: the test's own when setup_method started one, else a new one."""
-        if self._test_stub is not None and _registry.active() is self._test_stub:
+    def _in_test(self, target: Callable[..., Any], *, in_class: bool) -> Iterator[None]:
+        """The stub of one call of ``target``: the test's own when setup_method started one (for a test method of a
+        decorated class, whichever decorated class's setup_method it inherits), else a new one."""
+        owner = self if self._test_stub is not None or not in_class else _xunit_owner()
+        stub = owner._test_stub if owner is not None else None
+        if owner is not None and stub is not None and _registry.active() is stub:
             try:
                 yield
             except BaseException:
-                self._test_raised = True
-                _registry.note_raised(self._test_stub)  # for the failed test's "Things Graph calls" section
+                owner._test_raised = True
+                _registry.note_raised(stub)  # for the failed test's "Things Graph calls" section
                 raise
             return
         with self._around(target):
@@ -175,7 +193,9 @@ class ThingsGraphPatcher:
         """Each ``test*`` method (sync or async, static or class method), its own or inherited, runs with a stub of
         its own; with ``setup_method`` or ``teardown_method``, from before the one to after the other.
 
-        An inherited method a decorated base class already wraps keeps that base's stub.
+        An inherited test method a decorated base class already wraps runs under the test's stub as well; the most
+        derived decorator's ``setup_method`` starts that stub (with its options), and a ``super().setup_method()``
+        into a decorated base class's runs under it.
         """
         for name in dir(cls):
             member = inspect.getattr_static(cls, name)
@@ -184,12 +204,11 @@ class ThingsGraphPatcher:
             if isinstance(member, (staticmethod, classmethod)):
                 function = member.__func__
                 if inspect.isfunction(function) and not hasattr(function, _STUBBED):
-                    setattr(cls, name, type(member)(self(function)))
+                    setattr(cls, name, type(member)(self._wrap(function, in_class=True)))
             elif inspect.isfunction(member) and not hasattr(member, _STUBBED):
-                setattr(cls, name, self(member))
-        set_up = inspect.getattr_static(cls, "setup_method", None)
-        tear_down = inspect.getattr_static(cls, "teardown_method", None)
-        if (set_up is not None or tear_down is not None) and not hasattr(set_up, _STUBBED):
+                setattr(cls, name, self._wrap(member, in_class=True))
+        set_up, tear_down = _own_xunit(cls, "setup_method"), _own_xunit(cls, "teardown_method")
+        if set_up is not None or tear_down is not None:
             self._wrap_setup_and_teardown(cls, set_up, tear_down)
         return cls
 
@@ -197,11 +216,15 @@ class ThingsGraphPatcher:
         """The test's stub starts before ``setup_method`` and stops (with its checks) after ``teardown_method``."""
 
         def setup_method(test: Any, method: Any = None) -> None:
+            if _xunit_owner() is not None:  # a decorated subclass's setup_method started the test's stub
+                _call_xunit(set_up, test, method)
+                return
             target = method if method is not None else set_up
             self._test_stub = self._start(
                 f"{self._owner} decorating {getattr(target, '__qualname__', repr(target))}", _defined_at(target)
             )
             self._test_raised = False
+            _xunit_owners.append(self)
             try:
                 _call_xunit(set_up, test, method)
             except BaseException:
@@ -209,6 +232,9 @@ class ThingsGraphPatcher:
                 raise
 
         def teardown_method(test: Any, method: Any = None) -> None:
+            if self._test_stub is None:  # another decorated class's setup_method started the test's stub
+                _call_xunit(tear_down, test, method)
+                return
             try:
                 _call_xunit(tear_down, test, method)
             except BaseException:
@@ -216,15 +242,25 @@ class ThingsGraphPatcher:
                 raise
             self._end_test(check=not self._test_raised)
 
-        for function in (setup_method, teardown_method):
+        for function, own in ((setup_method, set_up), (teardown_method, tear_down)):
             setattr(function, _STUBBED, True)
+            setattr(function, _XUNIT, own)
             function.__qualname__ = f"{cls.__qualname__}.{function.__name__}"
             setattr(cls, function.__name__, function)
 
     def _end_test(self, *, check: bool) -> None:
         stub, self._test_stub = self._test_stub, None
+        if self in _xunit_owners:
+            _xunit_owners.remove(self)
         if stub is not None and self._running and self._running[-1] is stub:
             self.stop(check=check)
+
+
+def _own_xunit(cls: type, name: str) -> Any:
+    """The class's ``setup_method`` or ``teardown_method``; where a decorated base class wrapped it, the base's own
+    method (which this class's decorator wraps again)."""
+    member = inspect.getattr_static(cls, name, None)
+    return getattr(member, _XUNIT) if hasattr(member, _XUNIT) else member
 
 
 def _call_xunit(method: Any, test: Any, argument: Any) -> None:

@@ -771,3 +771,89 @@ def test_a_class_inheriting_a_decorated_classs_tests_and_xunit_methods_runs_them
     result = pytester.runpytest("-p", "no:randomly", "-p", "no:xdist")
 
     result.assert_outcomes(passed=5)
+
+
+def test_a_decorated_subclass_runs_its_own_and_inherited_tests_under_the_stub_its_setup_method_starts(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        test_inner="""
+        from pytest_thingsgraph import active_stub, mock_thingsgraph
+
+        seen = []
+
+        @mock_thingsgraph()
+        class TestBase:
+            def setup_method(self, method):
+                seen.append(("base setup", active_stub()))
+
+            def teardown_method(self, method):
+                seen.append(("base teardown", active_stub()))
+
+            def test_inherited(self):
+                seen.append(("test", active_stub()))
+
+        @mock_thingsgraph(assert_all_consumed=False)
+        class TestChild(TestBase):
+            def test_own(self):
+                seen.append(("test", active_stub()))
+
+        def test_each_test_had_one_stub_throughout_with_its_most_derived_decorators_options():
+            tests = [seen[start : start + 3] for start in range(0, len(seen), 3)]
+            assert [[kind for kind, _ in test] for test in tests] == [
+                ["base setup", "test", "base teardown"],  # TestBase.test_inherited
+                ["base setup", "test", "base teardown"],  # TestChild.test_inherited
+                ["base setup", "test", "base teardown"],  # TestChild.test_own
+            ]
+            for test in tests:
+                assert test[0][1] is test[1][1] is test[2][1] is not None
+            assert len({id(stub) for _, stub in seen}) == 3
+            assert [test[1][1].options.assert_all_consumed for test in tests] == [True, False, False]
+        """
+    )
+
+    result = pytester.runpytest("-p", "no:randomly", "-p", "no:xdist")
+
+    result.assert_outcomes(passed=4)
+
+
+def test_a_super_setup_method_into_a_decorated_base_class_runs_under_the_subclasss_stub(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        test_inner="""
+        from pytest_thingsgraph import active_stub, mock_thingsgraph
+
+        seen = []
+
+        @mock_thingsgraph()
+        class TestBase:
+            def setup_method(self, method):
+                seen.append(("base setup", active_stub()))
+
+            def teardown_method(self, method):
+                seen.append(("base teardown", active_stub()))
+
+        @mock_thingsgraph(allow_invalid_requests=True)
+        class TestOverride(TestBase):
+            def setup_method(self, method):
+                super().setup_method(method)
+                seen.append(("own setup", active_stub()))
+
+            def teardown_method(self, method):
+                seen.append(("own teardown", active_stub()))
+                super().teardown_method(method)
+
+            def test_own(self):
+                seen.append(("test", active_stub()))
+
+        def test_the_test_had_one_stub_throughout_with_the_subclasss_options():
+            assert [kind for kind, _ in seen] == ["base setup", "own setup", "test", "own teardown", "base teardown"]
+            assert len({id(stub) for _, stub in seen}) == 1
+            assert seen[0][1] is not None and seen[0][1].options.allow_invalid_requests is True
+        """
+    )
+
+    result = pytester.runpytest("-p", "no:randomly", "-p", "no:xdist")
+
+    result.assert_outcomes(passed=2)

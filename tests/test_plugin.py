@@ -445,6 +445,29 @@ def test_an_unanswered_operation_is_one_failure_that_lists_the_call(pytester: py
     assert "Things Graph teardown checks" not in result.stdout.str()  # the StubError is the failure itself
 
 
+def test_a_stub_error_the_code_caught_is_shown_beside_the_one_that_failed_the_test(pytester: pytest.Pytester) -> None:
+    make_tests(
+        pytester,
+        """
+        def test_describe(thingsgraph_stub):
+            c = client()
+            try:
+                c.describe_namespace()
+            except Exception:
+                pass  # the code under test swallows the first
+            c.get_flow_template(id="urn:tdm:us-east-1/123456789012/default:Workflow:Lamps")
+        """,
+    )
+
+    result = pytester.runpytest("-p", "no:randomly", "-p", "no:xdist")
+
+    result.assert_outcomes(failed=1)
+    output = result.stdout.str()
+    checks = output[output.index("Things Graph teardown checks") :]
+    assert "- DescribeNamespace (request 1) has no answer queued" in checks
+    assert "GetFlowTemplate (request 2" not in checks  # the test's own failure, shown once above
+
+
 def test_a_failed_test_shows_the_other_findings_of_its_checks(pytester: pytest.Pytester) -> None:
     make_tests(
         pytester,
