@@ -55,8 +55,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"pytest-thingsgraph benchmark ({'quick' if settings.quick else 'full'}): {versions()}")
     print(
         f"{settings.rounds} interleaved rounds per comparison, best of {settings.reps} batches of "
-        f"~{settings.batch_seconds * 1e3:.0f} ms per contender per round; ratios are median [min, max] "
-        "of per-round ratios; budgets apply to the median"
+        f"~{settings.batch_seconds * 1e3:.0f} ms of this thread's CPU time per contender per round; ratios are "
+        "median [min, max] of per-round ratios; budgets apply to the median"
     )
     report = Report()
     started = time.perf_counter()
