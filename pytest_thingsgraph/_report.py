@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from ._call import Call
-from ._operations import OPERATIONS, Section, Service
+from ._operations import OPERATIONS, Operation, Section, Service
 from ._operations._record import SEE_OPTIONS
 
 
@@ -35,17 +35,24 @@ def python_option(name: str, value: bool) -> str:
     return f"set {name}={value}"
 
 
+def python_expected(operation: Operation) -> str:
+    """How the report names where the members a call had to carry were set: the Python method's ``expected=``."""
+    return f"the expected= of {operation.expected_by}"
+
+
 def report(
     service: Service,
     problems: Problems,
     *,
     check_consumed: bool,
     set_option: Callable[[str, bool], str] = python_option,
+    expected_of: Callable[[Operation], str] = python_expected,
     known: str = "",
 ) -> list[str]:
     """The sections of the teardown report; empty when every check passed.
 
-    ``set_option(name, value)`` words the fix that silences a check (the standalone server names its flag);
+    ``set_option(name, value)`` words the fix that silences a check, and ``expected_of(operation)`` where a call's
+    expected members were set (the standalone server names its flag and its script entries);
     ``known`` is a failure already reported: the stub errors it states are left out.
     """
     options = service.options
@@ -70,7 +77,7 @@ def report(
                 Section(
                     f"These {operation.name} calls did not carry what their answers expected:",
                     unexpected,
-                    f"Fix the code that sent them, or the expected= of {operation.expected_by}.",
+                    f"Fix the code that sent them, or {expected_of(operation)}.",
                 )
             )
     stub_errors = [error for error in problems.stub_errors if not known or error not in known]

@@ -19,7 +19,7 @@ from ._operations import Service, Unanswerable, answers, lookup, parse, upload_e
 from ._operations._uploads import DEFAULT_SCRIPT, QueuedError, QueuedUpload, Upload, uploads_of
 from ._options import StubOptions
 from ._protocol import describe, rejection_reply
-from ._report import Problems, Unanswered, calls_section, python_option, report
+from ._report import Problems, Unanswered, calls_section, python_expected, python_option, report
 from ._scripts import prepare_error, prepare_upload
 from ._types import OperationName, ScriptItem
 from ._wire import Rejection, Reply, WireRequest, WireResponse
@@ -28,10 +28,13 @@ __all__ = ["Call", "ThingsGraphStub"]
 
 
 class ThingsGraphStub:
-    """While active, answers GetUploadStatus from per-upload scripts, and UploadEntityDefinitions from its queue."""
+    """While active, answers every Things Graph operation: GetUploadStatus from per-upload scripts,
+    UploadEntityDefinitions from its queue, and the others from the answers ``add_response`` queued."""
 
-    #: How the teardown report words the option that silences a check (thingsgraph-server names its flags).
+    #: How the teardown report words the option that silences a check, and where a call's expected members were set
+    #: (thingsgraph-server names its flags and its script entries).
     _set_option = staticmethod(python_option)
+    _expected_of = staticmethod(python_expected)
 
     def __init__(self, options: StubOptions | None = None) -> None:
         self._options = options or StubOptions()
@@ -228,6 +231,7 @@ class ThingsGraphStub:
                 self._problems,
                 check_consumed=check_consumed,
                 set_option=self._set_option,
+                expected_of=self._expected_of,
                 known=known,
             )
 

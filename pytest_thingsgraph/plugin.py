@@ -110,8 +110,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 @pytest.fixture
 def thingsgraph_stub(request: pytest.FixtureRequest) -> Iterator[ThingsGraphStub]:
-    """A stub of Things Graph (GetUploadStatus, UploadEntityDefinitions) that answers every botocore client
-    (and aiobotocore and requests caller) during the test."""
+    """A stub of Things Graph (every operation) that answers every botocore and aiobotocore client, and every
+    requests and httpx caller, during the test."""
     markers = reversed(list(request.node.iter_markers("thingsgraph_stub")))
     try:
         options = options_from_markers(request.config.stash[_INI_OPTIONS], ((m.args, m.kwargs) for m in markers))

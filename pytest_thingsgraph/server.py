@@ -35,6 +35,7 @@ from ._threaded_server import (
 )
 
 if TYPE_CHECKING:
+    from ._operations import Operation
     from ._stub import ThingsGraphStub
 
 #: The stub's options that matter in a server process (the others concern in-process botocore clients).
@@ -46,13 +47,22 @@ def flag(name: str, value: bool) -> str:
     return f"start thingsgraph-server with --{'' if value else 'no-'}{name.replace('_', '-')}"
 
 
+def script_entry(operation: Operation) -> str:
+    """How this command's report names where the members a call had to carry were set: the ``"expected"`` of the
+    operation's script entries (a script file's or the control API's)."""
+    from ._operations.answers import JSON_FORM  # the one form of every operation add_response answers
+
+    return f'the "expected" of its "{(operation.json_form or JSON_FORM).key}" entry'
+
+
 def _stub(options: StubOptions) -> ThingsGraphStub:
     """The served stub, whose teardown report (on stderr and at ``/_thingsgraph/report``) names this
-    command's flags where the in-process report names the Python options."""
+    command's flags and script entries where the in-process report names the Python options and methods."""
     from ._stub import ThingsGraphStub  # pydantic: imported here, after the arguments parse, so --help stays quick
 
     class CommandLineStub(ThingsGraphStub):
         _set_option = staticmethod(flag)
+        _expected_of = staticmethod(script_entry)
 
     return CommandLineStub(options)
 

@@ -13,9 +13,11 @@ import signal
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import closing
+from typing import Any
 
 import pytest
-from server_helpers import TIMEOUT, connect, control, read_line
+from server_helpers import DOCUMENT, TIMEOUT, call, connect, control, read_line
 
 from pytest_thingsgraph import ThingsGraphServer, ThingsGraphStub
 from pytest_thingsgraph.server import _parser, flag
@@ -106,6 +108,54 @@ def test_the_standalone_servers_report_names_its_flags(child: tuple[subprocess.P
 
     assert process.returncode == 1
     assert stderr == "\n\n".join(expected(COMMAND_LINE)) + "\n"
+
+
+@pytest.mark.parametrize(
+    ("route", "entry", "operation", "calls", "missed", "key"),
+    [
+        (
+            "responses",
+            {"operation": "SearchEntities", "expected": {"entityTypes": ["DEVICE"]}, "response": {"descriptions": []}},
+            "SearchEntities",
+            [("SearchEntities", {"entityTypes": ["STATE"]})],
+            'entityTypes: expected ["DEVICE"], got ["STATE"]',
+            "responses",
+        ),
+        (
+            "upload-entity-definitions",
+            {"uploadId": "u", "script": ["SUCCEEDED"], "expected": {"syncWithPublicNamespace": True}},
+            "UploadEntityDefinitions",
+            [("UploadEntityDefinitions", DOCUMENT), ("GetUploadStatus", {"uploadId": "u"})],
+            "syncWithPublicNamespace: expected true, got nothing",
+            "uploadEntityDefinitions",
+        ),
+    ],
+)
+def test_the_standalone_servers_report_names_the_script_entry_whose_expected_a_call_missed(
+    child: tuple[subprocess.Popen[str], str],
+    route: str,
+    entry: dict[str, Any],
+    operation: str,
+    calls: list[tuple[str, dict[str, Any]]],
+    missed: str,
+    key: str,
+) -> None:
+    process, url = child
+    assert control(url, "POST", f"/_thingsgraph/{route}", entry)[0] == 200
+    with closing(connect(url)) as connection:
+        assert [call(connection, url, document, operation=name)[0] for name, document in calls] == [200] * len(calls)
+    failure = (
+        f"These {operation} calls did not carry what their answers expected:\n"
+        f"- request 1: {missed}\n"
+        f'Fix the code that sent them, or the "expected" of its "{key}" entry.'
+    )
+
+    assert control(url, "GET", "/_thingsgraph/report") == (200, {"failures": [failure]})
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=TIMEOUT)
+
+    assert process.returncode == 1
+    assert stderr == failure + "\n"
 
 
 def test_the_in_process_servers_report_names_the_python_options() -> None:
