@@ -15,9 +15,11 @@ import unittest.mock
 from typing import Any
 
 import pytest
-from helpers import EXAMPLE_TIME, SYSTEM_URN, example_answer, make_client
+from helpers import EXAMPLE_TIME, SYSTEM_URN, example_answer, example_request, make_client
 
 from pytest_thingsgraph import ANY, ServiceError, StubError, ThingsGraphStub, UsageError, _shapes, mock_thingsgraph
+from pytest_thingsgraph._model import method_name
+from pytest_thingsgraph._service import ANSWERED_OPERATIONS
 
 OTHER_URN = "urn:tdm:us-east-1/123456789012/default:System:Doors"
 
@@ -509,6 +511,61 @@ def test_the_calls_report_shows_each_calls_identifying_member_status_and_code(
         "DEPLOYED_IN_TARGET\n"
         "   2 SearchEntities - us-east-1 400 ThrottlingException\n"
         "   3 DeleteNamespace - us-east-1 200"
+    )
+
+
+#: Each operation's line in the calls report: the request member it shows (the first string member but nextToken;
+#: ``None``: the request has none, so the line shows ``-``) and the ``status`` its example answer carries, if any.
+REPORT_LINES: dict[str, tuple[str | None, str | None]] = {
+    "AssociateEntityToThing": ("thingName", None),
+    "CreateFlowTemplate": (None, None),
+    "CreateSystemInstance": ("target", "NOT_DEPLOYED"),
+    "CreateSystemTemplate": (None, None),
+    "DeleteFlowTemplate": ("id", None),
+    "DeleteNamespace": (None, None),
+    "DeleteSystemInstance": ("id", None),
+    "DeleteSystemTemplate": ("id", None),
+    "DeploySystemInstance": ("id", "NOT_DEPLOYED"),
+    "DeprecateFlowTemplate": ("id", None),
+    "DeprecateSystemTemplate": ("id", None),
+    "DescribeNamespace": ("namespaceName", None),
+    "DissociateEntityFromThing": ("thingName", None),
+    "GetEntities": (None, None),
+    "GetFlowTemplate": ("id", None),
+    "GetFlowTemplateRevisions": ("id", None),
+    "GetNamespaceDeletionStatus": (None, "IN_PROGRESS"),
+    "GetSystemInstance": ("id", "NOT_DEPLOYED"),
+    "GetSystemTemplate": ("id", None),
+    "GetSystemTemplateRevisions": ("id", None),
+    "ListFlowExecutionMessages": ("flowExecutionId", None),
+    "ListTagsForResource": ("resourceArn", None),
+    "SearchEntities": (None, None),
+    "SearchFlowExecutions": ("systemInstanceId", None),
+    "SearchFlowTemplates": (None, None),
+    "SearchSystemInstances": (None, None),
+    "SearchSystemTemplates": (None, None),
+    "SearchThings": ("entityId", None),
+    "TagResource": ("resourceArn", None),
+    "UndeploySystemInstance": ("id", "NOT_DEPLOYED"),
+    "UntagResource": ("resourceArn", None),
+    "UpdateFlowTemplate": ("id", None),
+    "UpdateSystemTemplate": ("id", None),
+}
+
+
+@pytest.mark.parametrize("operation", ANSWERED_OPERATIONS)
+def test_every_operations_call_has_a_line_with_its_identifying_member_and_status(
+    thingsgraph_stub: ThingsGraphStub, operation: str
+) -> None:
+    member, status = REPORT_LINES[operation]
+    request = example_request(operation, every_member=True)
+    thingsgraph_stub.add_response(operation, example_answer(operation))
+
+    getattr(make_client(), method_name(operation))(**request)
+
+    shown = repr(request[member]) if member else "-"
+    assert thingsgraph_stub.calls_report() == f"   1 {operation} {shown} us-east-1 200" + (
+        f" {status}" if status else ""
     )
 
 
