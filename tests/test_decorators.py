@@ -13,6 +13,7 @@ import io
 import re
 import subprocess
 import sys
+import textwrap
 import unittest
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -731,129 +732,108 @@ def test_a_setup_or_teardown_method_that_raises_gets_its_own_error_not_the_stubs
     assert "items served" not in result.stdout.str()  # the error is the test's, not a teardown report
 
 
+#: A decorated class whose xunit methods and tests note each step, the class it ran for and the active stub: the base
+#: of the inheritance cases below, each of which adds its subclass and a last test that checks ``seen``.
+DECORATED_BASE = """
+from pytest_thingsgraph import active_stub, mock_thingsgraph
+
+seen = []
+
+@mock_thingsgraph()
+class TestBase:
+    def setup_method(self, method):
+        seen.append(("setup", type(self).__name__, active_stub()))
+
+    def teardown_method(self, method):
+        seen.append(("teardown", type(self).__name__, active_stub()))
+
+    def test_method(self):
+        seen.append(("test", type(self).__name__, active_stub()))
+
+    @staticmethod
+    def test_static():
+        seen.append(("test", "static", active_stub()))
+"""
+
+
+def run_inheriting(pytester: pytest.Pytester, subclass_and_check: str, *, tests: int) -> None:
+    """Run :data:`DECORATED_BASE` with ``subclass_and_check``: every one of the ``tests`` tests passes."""
+    pytester.makepyfile(test_inner=DECORATED_BASE + textwrap.dedent(subclass_and_check))
+    result = pytester.runpytest("-p", "no:randomly", "-p", "no:xdist")
+    result.assert_outcomes(passed=tests)
+
+
 def test_a_class_inheriting_a_decorated_classs_tests_and_xunit_methods_runs_them_under_one_stub(
     pytester: pytest.Pytester,
 ) -> None:
-    pytester.makepyfile(
-        test_inner="""
-        from pytest_thingsgraph import active_stub, mock_thingsgraph
-
-        seen = []
-
-        @mock_thingsgraph()
-        class TestBase:
-            def setup_method(self, method):
-                seen.append(("setup", active_stub()))
-
-            def teardown_method(self, method):
-                seen.append(("teardown", active_stub()))
-
-            def test_method(self):
-                seen.append(("test", active_stub()))
-
-            @staticmethod
-            def test_static():
-                seen.append(("test", active_stub()))
-
+    run_inheriting(
+        pytester,
+        """
         @mock_thingsgraph()
         class TestChild(TestBase):
             pass
 
         def test_each_test_had_one_stub_throughout():
-            assert [kind for kind, _ in seen] == ["setup", "test", "teardown"] * 4
-            stubs = [stub for _, stub in seen]
+            assert [step for step, _, _ in seen] == ["setup", "test", "teardown"] * 4
+            stubs = [stub for _, _, stub in seen]
             for start in range(0, 12, 3):
                 assert stubs[start] is stubs[start + 1] is stubs[start + 2] is not None
             assert len({id(stub) for stub in stubs}) == 4
-        """
+        """,
+        tests=5,
     )
-
-    result = pytester.runpytest("-p", "no:randomly", "-p", "no:xdist")
-
-    result.assert_outcomes(passed=5)
 
 
 def test_a_decorated_subclass_runs_its_own_and_inherited_tests_under_the_stub_its_setup_method_starts(
     pytester: pytest.Pytester,
 ) -> None:
-    pytester.makepyfile(
-        test_inner="""
-        from pytest_thingsgraph import active_stub, mock_thingsgraph
-
-        seen = []
-
-        @mock_thingsgraph()
-        class TestBase:
-            def setup_method(self, method):
-                seen.append(("base setup", active_stub()))
-
-            def teardown_method(self, method):
-                seen.append(("base teardown", active_stub()))
-
-            def test_inherited(self):
-                seen.append(("test", active_stub()))
-
+    run_inheriting(
+        pytester,
+        """
         @mock_thingsgraph(assert_all_consumed=False)
         class TestChild(TestBase):
             def test_own(self):
-                seen.append(("test", active_stub()))
+                seen.append(("test", "TestChild", active_stub()))
 
         def test_each_test_had_one_stub_throughout_with_its_most_derived_decorators_options():
-            tests = [seen[start : start + 3] for start in range(0, len(seen), 3)]
-            assert [[kind for kind, _ in test] for test in tests] == [
-                ["base setup", "test", "base teardown"],  # TestBase.test_inherited
-                ["base setup", "test", "base teardown"],  # TestChild.test_inherited
-                ["base setup", "test", "base teardown"],  # TestChild.test_own
-            ]
-            for test in tests:
-                assert test[0][1] is test[1][1] is test[2][1] is not None
-            assert len({id(stub) for _, stub in seen}) == 3
-            assert [test[1][1].options.assert_all_consumed for test in tests] == [True, False, False]
-        """
+            assert [step for step, _, _ in seen] == ["setup", "test", "teardown"] * 5
+            stubs = [stub for _, _, stub in seen]
+            for start in range(0, 15, 3):
+                assert stubs[start] is stubs[start + 1] is stubs[start + 2] is not None
+            assert len({id(stub) for stub in stubs}) == 5
+            children = [stub.options.assert_all_consumed for step, owner, stub in seen if owner == "TestChild"]
+            assert children == [False] * 8  # three tests' setup and teardown, and the two tests that are not static
+            parents = [stub.options.assert_all_consumed for step, owner, stub in seen if owner == "TestBase"]
+            assert parents == [True] * 5  # two tests' setup and teardown, and the test that is not static
+        """,
+        tests=6,
     )
-
-    result = pytester.runpytest("-p", "no:randomly", "-p", "no:xdist")
-
-    result.assert_outcomes(passed=4)
 
 
 def test_a_super_setup_method_into_a_decorated_base_class_runs_under_the_subclasss_stub(
     pytester: pytest.Pytester,
 ) -> None:
-    pytester.makepyfile(
-        test_inner="""
-        from pytest_thingsgraph import active_stub, mock_thingsgraph
-
-        seen = []
-
-        @mock_thingsgraph()
-        class TestBase:
-            def setup_method(self, method):
-                seen.append(("base setup", active_stub()))
-
-            def teardown_method(self, method):
-                seen.append(("base teardown", active_stub()))
-
+    run_inheriting(
+        pytester,
+        """
         @mock_thingsgraph(allow_invalid_requests=True)
         class TestOverride(TestBase):
             def setup_method(self, method):
                 super().setup_method(method)
-                seen.append(("own setup", active_stub()))
+                seen.append(("own setup", "TestOverride", active_stub()))
 
             def teardown_method(self, method):
-                seen.append(("own teardown", active_stub()))
+                seen.append(("own teardown", "TestOverride", active_stub()))
                 super().teardown_method(method)
 
-            def test_own(self):
-                seen.append(("test", active_stub()))
-
-        def test_the_test_had_one_stub_throughout_with_the_subclasss_options():
-            assert [kind for kind, _ in seen] == ["base setup", "own setup", "test", "own teardown", "base teardown"]
-            assert len({id(stub) for _, stub in seen}) == 1
-            assert seen[0][1] is not None and seen[0][1].options.allow_invalid_requests is True
-        """
+        def test_each_test_had_one_stub_throughout_with_the_subclasss_options():
+            override = [entry for entry in seen if entry[1] == "TestOverride"]
+            method = ["setup", "own setup", "test", "own teardown", "teardown"]
+            static = ["setup", "own setup", "own teardown", "teardown"]  # its test notes "static"
+            assert [step for step, _, _ in override] == method + static
+            for test in (override[:5], override[5:]):
+                assert len({id(stub) for _, _, stub in test}) == 1
+                assert test[0][2].options.allow_invalid_requests is True
+        """,
+        tests=5,
     )
-
-    result = pytester.runpytest("-p", "no:randomly", "-p", "no:xdist")
-
-    result.assert_outcomes(passed=2)
