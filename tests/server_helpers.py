@@ -105,6 +105,11 @@ def client_environment(server: ThingsGraphServer, tmp_path: Path, region: str) -
     )
 
 
+def run_client(arguments: list[str], environment: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Run a client (a Python child, the AWS CLI, node) to its end with ``environment``; its output as text."""
+    return subprocess.run(arguments, env=environment, capture_output=True, text=True, timeout=TIMEOUT * 2, check=False)
+
+
 def tool(name: str, *, package: str | None = None) -> str:
     """A console script installed beside this interpreter (the venv's, not a global one).
 

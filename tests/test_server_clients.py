@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from node_helpers import SDK_V3, node_or_skip
-from server_helpers import TIMEOUT, client_environment, tool
+from server_helpers import TIMEOUT, client_environment, run_client, tool
 
 from pytest_thingsgraph import ServiceError, ThingsGraphServer, ThingsGraphStub
 
@@ -47,14 +47,7 @@ def test_boto3_in_a_subprocess(
     created = dt.datetime(2024, 5, 1, 12, 0, tzinfo=dt.timezone.utc)
     upload_id = thingsgraph_stub.on_upload_entity_definitions(["SUCCEEDED"], created_date=created)
 
-    result = subprocess.run(
-        [sys.executable, "-c", BOTO3_CHILD],
-        env=environment(thingsgraph_server, tmp_path),
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT * 2,
-        check=False,
-    )
+    result = run_client([sys.executable, "-c", BOTO3_CHILD], environment(thingsgraph_server, tmp_path))
 
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == {
@@ -78,13 +71,9 @@ def test_boto3_in_a_subprocess(
 
 
 def aws(server: ThingsGraphServer, tmp_path: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
+    return run_client(
         [tool("aws"), "iotthingsgraph", *arguments, "--output", "json"],
-        env=environment(server, tmp_path, region="us-east-2"),
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT * 2,
-        check=False,
+        environment(server, tmp_path, region="us-east-2"),
     )
 
 

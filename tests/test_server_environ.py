@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from node_helpers import SDK_V3, node_or_skip
-from server_helpers import TIMEOUT, child_environment, tool
+from server_helpers import TIMEOUT, child_environment, run_client, tool
 
 from pytest_thingsgraph import ThingsGraphServer, ThingsGraphStub
 
@@ -82,13 +82,9 @@ def test_boto3_child_reaches_the_server_whatever_it_inherits(
     thingsgraph_stub.add_upload("env-child", ["SUCCEEDED"])
     inherited, config = INHERITED[setting]
 
-    result = subprocess.run(
+    result = run_client(
         [sys.executable, "-c", BOTO3_CHILD, thingsgraph_server.endpoint_url],
-        env=environment(thingsgraph_server, tmp_path, inherited, config),
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT * 2,
-        check=False,
+        environment(thingsgraph_server, tmp_path, inherited, config),
     )
 
     assert result.returncode == 0, result.stderr
@@ -103,13 +99,9 @@ def test_aws_cli_reaches_the_server_with_configured_endpoints_ignored_by_the_par
     thingsgraph_stub.add_upload("env-cli", ["SUCCEEDED"])
     inherited, config = INHERITED["AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true"]
 
-    result = subprocess.run(
+    result = run_client(
         [aws, "iotthingsgraph", "get-upload-status", "--upload-id", "env-cli", "--output", "json"],
-        env=environment(thingsgraph_server, tmp_path, inherited, config),
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT * 2,
-        check=False,
+        environment(thingsgraph_server, tmp_path, inherited, config),
     )
 
     assert result.returncode == 0, result.stderr

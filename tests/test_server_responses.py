@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 import sys
 from contextlib import closing
 from pathlib import Path
@@ -18,7 +17,7 @@ from typing import Any
 
 import pytest
 from node_helpers import NODE_TESTS, SDK_V3, node_or_skip
-from server_helpers import TIMEOUT, call, client_environment, connect, control, tool
+from server_helpers import call, client_environment, connect, control, run_client, tool
 
 from pytest_thingsgraph import ThingsGraphServer, ThingsGraphStub, UsageError
 from pytest_thingsgraph._script_files import apply_script
@@ -435,13 +434,8 @@ def test_boto3_in_a_subprocess(
     missing = {"__type": "ResourceNotFoundException", "message": "no namespace yet"}
     script(thingsgraph_server, [*DEPLOYING, {"operation": "DescribeNamespace", "error": missing}])
 
-    result = subprocess.run(
-        [sys.executable, "-c", BOTO3_CHILD],
-        env=client_environment(thingsgraph_server, tmp_path, "eu-central-1"),
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT * 2,
-        check=False,
+    result = run_client(
+        [sys.executable, "-c", BOTO3_CHILD], client_environment(thingsgraph_server, tmp_path, "eu-central-1")
     )
 
     assert result.returncode == 0, result.stderr
@@ -467,13 +461,9 @@ def test_aws_cli(thingsgraph_server: ThingsGraphServer, thingsgraph_stub: Things
         thingsgraph_server, [{"operation": "GetSystemInstance", "match": {"id": FAN}, "error": missing}, DEPLOYING[1]]
     )
 
-    result = subprocess.run(
+    result = run_client(
         [aws, "iotthingsgraph", "get-system-instance", "--id", LAMP, "--output", "json"],
-        env=client_environment(thingsgraph_server, tmp_path, "us-east-2"),
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT * 2,
-        check=False,
+        client_environment(thingsgraph_server, tmp_path, "us-east-2"),
     )
 
     assert result.returncode == 0, result.stderr
@@ -494,13 +484,9 @@ def test_javascript_sdk_v3(
     node, modules = node_or_skip(SDK_V3)
     script(thingsgraph_server, DEPLOYING)
 
-    result = subprocess.run(
+    result = run_client(
         [node, str(NODE_TESTS / "answered_calls.cjs"), LAMP],
-        env={**client_environment(thingsgraph_server, tmp_path, "us-west-2"), "NODE_PATH": modules},
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT * 2,
-        check=False,
+        {**client_environment(thingsgraph_server, tmp_path, "us-west-2"), "NODE_PATH": modules},
     )
 
     assert result.returncode == 0, result.stdout + result.stderr

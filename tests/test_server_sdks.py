@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import json
 import logging
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from node_helpers import NODE_TESTS, SDK_V2, SDK_V3, node_or_skip
-from server_helpers import TIMEOUT, client_environment, tool
+from server_helpers import client_environment, run_client, tool
 
 from pytest_thingsgraph import ThingsGraphServer, ThingsGraphStub
 
@@ -68,14 +67,7 @@ def test_boto3_in_every_retry_mode_sends_it_once(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.INFO, logger="pytest_thingsgraph.server")
-    result = subprocess.run(
-        [sys.executable, "-c", BOTO3_CHILD],
-        env=environment(thingsgraph_server, tmp_path),
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT * 2,
-        check=False,
-    )
+    result = run_client([sys.executable, "-c", BOTO3_CHILD], environment(thingsgraph_server, tmp_path))
 
     assert result.returncode == 0, result.stderr
     once = {"status": 400, "code": "StubError", "attempts": 1}
@@ -93,14 +85,7 @@ def test_aws_cli_sends_it_once(
     aws = tool("aws", package="awscli")
     caplog.set_level(logging.INFO, logger="pytest_thingsgraph.server")
 
-    result = subprocess.run(
-        [aws, "iotthingsgraph", "describe-namespace"],
-        env=environment(thingsgraph_server, tmp_path),
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT * 2,
-        check=False,
-    )
+    result = run_client([aws, "iotthingsgraph", "describe-namespace"], environment(thingsgraph_server, tmp_path))
 
     assert result.returncode == 255, result.stderr  # the CLI v1's status for a service error
     assert result.stderr.strip() == (
@@ -122,13 +107,9 @@ def test_javascript_sdk_sends_it_once(
     node, modules = node_or_skip(package)
     caplog.set_level(logging.INFO, logger="pytest_thingsgraph.server")
 
-    result = subprocess.run(
+    result = run_client(
         [node, str(NODE_TESTS / "unanswered_call.cjs"), sdk],
-        env={**environment(thingsgraph_server, tmp_path), "NODE_PATH": modules},
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT * 2,
-        check=False,
+        {**environment(thingsgraph_server, tmp_path), "NODE_PATH": modules},
     )
 
     assert result.returncode == 0, result.stdout + result.stderr
