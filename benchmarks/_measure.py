@@ -47,7 +47,7 @@ class Settings:
         """The full or the quick settings, with an optional number of rounds."""
         if quick:
             return cls(True, rounds or 3, 2, 0.010, 10_000, 300, 3, 50)
-        return cls(False, rounds or 15, 3, 0.030, 100_000, 3_000, 15, 200)
+        return cls(False, rounds or 15, 5, 0.030, 100_000, 3_000, 15, 200)
 
 
 @dataclass(frozen=True)
