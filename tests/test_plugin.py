@@ -34,7 +34,9 @@ def teardown_message(result: pytest.RunResult, test: str) -> str:
 def test_the_fixture_is_registered_by_the_entry_point(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("--fixtures")
 
-    result.stdout.fnmatch_lines(["thingsgraph_stub*", "*(every operation) that answers every botocore and aiobotocore client*"])
+    result.stdout.fnmatch_lines(
+        ["thingsgraph_stub*", "*(every operation) that answers every botocore and aiobotocore client*"]
+    )
 
 
 def test_a_client_made_at_import_time_is_answered(pytester: pytest.Pytester) -> None:
