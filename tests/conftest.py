@@ -9,6 +9,7 @@ import json
 import logging
 import os
 import socket
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -78,13 +79,18 @@ def unguarded() -> Iterator[None]:
 
 
 if os.environ.get("HYPOTHESIS_PROFILE") == "mutation":
-    from pytest_thingsgraph._operations import get_upload_status
 
     @pytest.fixture(autouse=True)
-    def _parse_each_body_afresh() -> None:
-        """mutmut forks each mutant's run from a process that already ran the tests: the GetUploadStatus bodies
-        parsed then would be answered from ``get_upload_status.parse_body``'s cache, never reaching the mutant."""
-        get_upload_status.parse_body.cache_clear()
+    def _every_cache_afresh() -> None:
+        """mutmut forks each mutant's run from a process that already ran the tests: what the package's functools
+        caches hold was computed then, without the mutant (a body parsed by ``parse_body``, a model, a compiled
+        pattern), and would answer the test without reaching it. Each test starts with every cache empty."""
+        for name, module in list(sys.modules.items()):
+            if name == "pytest_thingsgraph" or name.startswith("pytest_thingsgraph."):
+                for value in list(vars(module).values()):
+                    clear = getattr(value, "cache_clear", None)
+                    if callable(clear) and str(getattr(value, "__module__", "")).startswith("pytest_thingsgraph"):
+                        clear()
 
 
 @pytest.fixture
