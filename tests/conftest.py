@@ -9,6 +9,7 @@ import json
 import logging
 import os
 import socket
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -78,13 +79,24 @@ def unguarded() -> Iterator[None]:
 
 
 if os.environ.get("HYPOTHESIS_PROFILE") == "mutation":
-    from pytest_thingsgraph._operations import get_upload_status
+    from pytest_thingsgraph import _model, _patterns
+    from pytest_thingsgraph._operations import answers, get_upload_status
 
     @pytest.fixture(autouse=True)
     def _parse_each_body_afresh() -> None:
-        """mutmut forks each mutant's run from a process that already ran the tests: the GetUploadStatus bodies
-        parsed then would be answered from ``get_upload_status.parse_body``'s cache, never reaching the mutant."""
+        """mutmut forks each mutant's run from a process that already ran the tests: the bodies parsed then would
+        be answered from the operations' ``parse_body`` caches, never reaching the mutant; so would the patterns
+        compiled, the errors and identifying members looked up in the model, and the strategies built from it."""
         get_upload_status.parse_body.cache_clear()
+        answers.parse_body.cache_clear()
+        answers.identifying_member.cache_clear()
+        _model.documented_errors.cache_clear()
+        _patterns.compiled.cache_clear()
+        strategies = sys.modules.get("pytest_thingsgraph._operation_strategies")  # imports hypothesis: not here
+        if strategies is not None:
+            strategies._BUILT.clear()
+            strategies._requests.cache_clear()
+            strategies._responses.cache_clear()
 
 
 @pytest.fixture
