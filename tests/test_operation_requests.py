@@ -291,3 +291,13 @@ def test_javas_posix_classes_are_read_as_ascii_inside_and_outside_a_class(java: 
 def test_a_posix_class_fits_only_its_ascii_characters(java: str, fits: list[str], does_not_fit: list[str]) -> None:
     assert [value for value in fits if _patterns.fits(java, value)] == fits
     assert [value for value in does_not_fit if _patterns.fits(java, value)] == []
+
+
+def test_a_member_of_a_request_without_members_and_a_nested_null_are_named_whole() -> None:
+    assert refused("DeleteNamespace", {"namespaceName": "acme"}) == (
+        "1 validation error detected: Member 'namespaceName' is not part of DeleteNamespaceRequest: send nothing"
+    )
+    assert refused("CreateFlowTemplate", {"definition": {"language": "GRAPHQL"}}) == (
+        "1 validation error detected: Value null at 'definition.text' failed to satisfy constraint: "
+        "Member must not be null"
+    )
