@@ -82,15 +82,19 @@ if os.environ.get("HYPOTHESIS_PROFILE") == "mutation":
 
     @pytest.fixture(autouse=True)
     def _every_cache_afresh() -> None:
-        """mutmut forks each mutant's run from a process that already ran the tests: what the package's functools
-        caches hold was computed then, without the mutant (a body parsed by ``parse_body``, a model, a compiled
-        pattern), and would answer the test without reaching it. Each test starts with every cache empty."""
+        """mutmut forks each mutant's run from a process that already ran the tests: what the package's caches
+        hold was computed then, without the mutant (a body parsed by ``parse_body``, a model, a compiled pattern,
+        a strategy built from the model), and would answer the test without reaching it. Each test starts with
+        every ``functools`` cache of the package empty, and the strategies ``_operation_strategies`` built."""
         for name, module in list(sys.modules.items()):
             if name == "pytest_thingsgraph" or name.startswith("pytest_thingsgraph."):
                 for value in list(vars(module).values()):
                     clear = getattr(value, "cache_clear", None)
                     if callable(clear) and str(getattr(value, "__module__", "")).startswith("pytest_thingsgraph"):
                         clear()
+        strategies = sys.modules.get("pytest_thingsgraph._operation_strategies")  # imports hypothesis: not here
+        if strategies is not None:
+            strategies._BUILT.clear()
 
 
 @pytest.fixture

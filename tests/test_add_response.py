@@ -8,8 +8,11 @@ and calls that differ from expected=, fail the test at teardown.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
+import pickle
+import sys
 import threading
 import unittest.mock
 from typing import Any
@@ -193,6 +196,16 @@ def test_an_unknown_or_upload_operation_is_refused_with_what_to_use(name: Any, m
             "UTF-8 JSON can carry: pass text",
         ),
         (
+            "GetSystemInstance",
+            {"description": {"metricsConfiguration": {"cloudMetricEnabled": "yes"}}},
+            "description.metricsConfiguration.cloudMetricEnabled is 'yes': pass True or False",
+        ),
+        (
+            "GetSystemInstance",
+            {"description": {"metricsConfiguration": {"cloudMetricEnabled": 1}}},
+            "description.metricsConfiguration.cloudMetricEnabled is 1: pass True or False",
+        ),
+        (
             "DeleteNamespace",
             ["namespaceArn"],
             "the answer is ['namespaceArn']: pass a dict of DeleteNamespaceResponse members",
@@ -359,6 +372,70 @@ def test_none_in_match_fits_an_absent_member_and_the_others_are_still_checked(
     thingsgraph_stub.reset()  # the other answer is left on purpose
 
 
+def test_none_in_match_does_not_fit_a_request_that_carries_the_member_at_any_depth(
+    thingsgraph_stub: ThingsGraphStub,
+) -> None:
+    thingsgraph_stub.add_response("SearchEntities", {"nextToken": "unversioned"}, match={"namespaceVersion": None})
+    thingsgraph_stub.add_response(
+        "SearchEntities", {"nextToken": "no value"}, match={"filters": [{"name": "NAMESPACE", "value": None}]}
+    )
+    client = make_client()
+
+    with pytest.raises(StubError) as caught:
+        client.search_entities(
+            entityTypes=["DEVICE"], namespaceVersion=3, filters=[{"name": "NAMESPACE", "value": ["acme"]}]
+        )
+
+    assert str(caught.value) == (
+        "No answer queued for SearchEntities fits request 1: answer 1 (match={'namespaceVersion': None}): "
+        "namespaceVersion is 3, not null; answer 2 (match={'filters': [{'name': 'NAMESPACE', 'value': None}]}): "
+        'filters[0].value is ["acme"], not null. Give one a match= that fits this request, or add one with '
+        "stub.add_response('SearchEntities', {...}) (thingsgraph-server: POST /_thingsgraph/responses, or a script "
+        'file\'s "responses").'
+    )
+    thingsgraph_stub.reset()  # the stub error and the answers left are this test's point
+
+
+@pytest.mark.parametrize("any_value", [ANY, unittest.mock.ANY], ids=["ANY", "unittest.mock.ANY"])
+@pytest.mark.parametrize("enabled", [True, False])
+def test_any_fits_a_boolean_member(thingsgraph_stub: ThingsGraphStub, any_value: Any, enabled: bool) -> None:
+    thingsgraph_stub.add_response(
+        "CreateSystemInstance",
+        {"summary": {"id": SYSTEM_URN}},
+        match={"metricsConfiguration": {"cloudMetricEnabled": any_value}},
+    )
+
+    response = make_client().create_system_instance(
+        definition={"language": "GRAPHQL", "text": "{}"},
+        target="CLOUD",
+        metricsConfiguration={"cloudMetricEnabled": enabled},
+    )
+
+    assert response["summary"]["id"] == SYSTEM_URN
+
+
+def test_match_chooses_the_answer_where_unittest_mock_was_never_imported(
+    thingsgraph_stub: ThingsGraphStub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delitem(sys.modules, "unittest.mock")
+    thingsgraph_stub.add_response(
+        "GetSystemInstance", instance(OTHER_URN, "DEPLOYED_IN_TARGET"), match={"id": OTHER_URN}
+    )
+    thingsgraph_stub.add_response("GetSystemInstance", instance(SYSTEM_URN, "NOT_DEPLOYED"), match={"id": ANY})
+
+    response = make_client().get_system_instance(id=SYSTEM_URN)
+
+    assert status_of(response) == "NOT_DEPLOYED"
+    assert "unittest.mock" not in sys.modules
+    thingsgraph_stub.reset()  # the other system's answer is left on purpose
+
+
+def test_any_is_itself_once_copied_or_pickled() -> None:
+    assert copy.deepcopy({"id": ANY})["id"] is ANY
+    assert pickle.loads(pickle.dumps(ANY)) is ANY
+    assert repr(ANY) == "ANY"
+
+
 def test_a_call_no_answer_fits_is_a_stub_error_listing_each_answer_and_why(thingsgraph_stub: ThingsGraphStub) -> None:
     thingsgraph_stub.add_response(
         "GetSystemInstance", instance(OTHER_URN, "DEPLOYED_IN_TARGET"), match={"id": OTHER_URN}
@@ -402,6 +479,35 @@ def test_a_call_that_differs_from_expected_is_answered_then_reported_side_by_sid
     assert str(at_exit.value) == (
         "These CreateSystemInstance calls did not carry what their answers expected:\n"
         '- request 1: target: expected "CLOUD", got "GREENGRASS"; flowActionsRoleArn: expected any value, got nothing\n'
+        "Fix the code that sent them, or the expected= of add_response."
+    )
+
+
+def test_expected_names_nested_members_by_their_path_and_shows_long_values_cut() -> None:
+    long_role = "arn:aws:iam::123456789012:role/things-graph-flow-actions-for-the-lamps"
+    with pytest.raises(StubError) as at_exit, mock_thingsgraph() as stub:
+        stub.add_response(
+            "CreateSystemInstance",
+            {"summary": {"id": SYSTEM_URN}},
+            expected={
+                "definition": {"language": "GRAPHQL", "text": "{ lamps }"},
+                "metricsConfiguration": ANY,
+                "tags": [{"key": "team", "value": ANY}],
+                "flowActionsRoleArn": long_role,
+            },
+        )
+        make_client().create_system_instance(
+            definition={"language": "GRAPHQL", "text": "{ doors }"},
+            target="CLOUD",
+            metricsConfiguration={"cloudMetricEnabled": True},
+        )
+
+    assert len(json.dumps(long_role)) == 72
+    assert str(at_exit.value) == (
+        "These CreateSystemInstance calls did not carry what their answers expected:\n"
+        '- request 1: definition.text: expected "{ lamps }", got "{ doors }"; '
+        "tags: expected [{'key': 'team', 'value': ANY}], got nothing; "
+        'flowActionsRoleArn: expected "arn:aws:iam::123456789012:role/things-graph-flow-actions-f…, got nothing\n'
         "Fix the code that sent them, or the expected= of add_response."
     )
 
@@ -470,6 +576,37 @@ def test_match_and_expected_are_checked_against_the_request_shape(keyword: str, 
     assert str(caught.value).startswith(f"add_response('GetSystemInstance'): {message}")
 
 
+@pytest.mark.parametrize(
+    ("max_results", "message"),
+    [
+        (0, "maxResults is 0: MaxResults is from 1 to 250"),
+        (251, "maxResults is 251: MaxResults is from 1 to 250"),
+    ],
+)
+def test_an_integer_in_match_outside_its_shapes_range_is_refused(max_results: int, message: str) -> None:
+    with pytest.raises(UsageError) as caught:
+        ThingsGraphStub().add_response("SearchEntities", {}, match={"maxResults": max_results})
+
+    assert str(caught.value) == f"add_response('SearchEntities'): match: {message}."
+
+
+@pytest.mark.parametrize("max_results", [1, 250])
+def test_an_integer_in_match_at_either_end_of_its_range_is_taken(
+    thingsgraph_stub: ThingsGraphStub, max_results: int
+) -> None:
+    thingsgraph_stub.add_response("SearchEntities", {"nextToken": "edge"}, match={"maxResults": max_results})
+
+    response = make_client().search_entities(entityTypes=["DEVICE"], maxResults=max_results)
+
+    assert response["nextToken"] == "edge"
+
+
+@pytest.mark.parametrize("sent", [True, False, "1", None, [1]])
+def test_a_timestamp_in_match_fits_only_a_json_number(sent: Any) -> None:
+    assert _shapes.Seconds(1.0).fits(1) is True
+    assert _shapes.Seconds(1.0).fits(sent) is False
+
+
 # Teardown and the calls report
 
 
@@ -492,6 +629,20 @@ def test_answers_never_taken_fail_the_test_unless_assert_all_consumed_is_off() -
         "Make the calls that take them, or remove them; if some are optional, set assert_all_consumed=False "
         "(see 'Options and teardown' in the README of pytest-thingsgraph)"
     )
+
+
+def test_an_answer_never_taken_shows_its_match_cut_at_100_characters(thingsgraph_stub: ThingsGraphStub) -> None:
+    urn = "urn:tdm:us-east-1/123456789012/default:System:" + "Lamps" * 12
+    thingsgraph_stub.add_response("GetSystemInstance", {}, match={"id": urn})
+
+    (section,) = thingsgraph_stub.failures()
+
+    assert len(repr({"id": urn})) == 116
+    assert section.splitlines()[1] == (
+        "- answer 1 (match={'id': 'urn:tdm:us-east-1/123456789012/default:System:LampsLampsLampsLampsLampsLampsLamps"
+        "LampsLamps…): {}"
+    )
+    thingsgraph_stub.reset()  # the answer left is this test's point
 
 
 def test_the_calls_report_shows_each_calls_identifying_member_status_and_code(

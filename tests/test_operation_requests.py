@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from helpers import SYSTEM_URN, example_answer, example_request, make_client, signed_wire
 
-from pytest_thingsgraph import mock_thingsgraph
+from pytest_thingsgraph import _patterns, mock_thingsgraph
 from pytest_thingsgraph._service import ANSWERED_OPERATIONS, TARGET_PREFIX
 
 URN_PATTERN = (
@@ -253,4 +253,51 @@ def test_a_client_without_botocores_validation_gets_the_services_error_and_the_t
     assert str(at_exit.value).startswith(
         "These requests were invalid and were answered with the service's error:\n"
         "- request 1 (SearchEntities in us-east-1): InvalidRequestException: 2 validation errors detected: "
+    )
+
+
+def test_a_call_whose_body_is_not_json_is_listed_without_a_subject() -> None:
+    with mock_thingsgraph(allow_invalid_requests=True) as stub:
+        response = stub.answer(signed_wire(b'{"id": ', target=TARGET_PREFIX + "GetSystemInstance"))
+
+        assert (response.status_code, json.loads(response.body)["__type"]) == (400, "SerializationException")
+        assert stub.calls_report() == "   1 GetSystemInstance - us-east-1 400 SerializationException"
+
+
+@pytest.mark.parametrize(
+    ("java", "translated"),
+    [
+        (r"^\p{Alpha}\p{Digit}$", "^[a-zA-Z][0-9]$"),  # a POSIX class on its own is a class
+        (r"^[\p{Alnum}_]+$", "^[a-zA-Z0-9_]+$"),  # inside a class: its ranges
+        (r"[a-z]\p{Digit}", "[a-z][0-9]"),  # after a class is closed: a class again
+        (r"[[a-f]\p{Digit}]", "[[a-f]0-9]"),  # inside a class that holds another
+        (r"[\-\]\p{Punct}]\p{XDigit}", r"[\-\]!-/:-@\[-`{-~][0-9a-fA-F]"),  # escaped brackets open and close nothing
+        (r"\[\p{Lower}\]", r"\[[a-z]\]"),
+        (r"x]\p{Upper}", "x][A-Z]"),  # a lone ] closes nothing
+        (r"^[a-zA-Z0-9:_-]+$", "^[a-zA-Z0-9:_-]+$"),  # no POSIX class: as written
+    ],
+)
+def test_javas_posix_classes_are_read_as_ascii_inside_and_outside_a_class(java: str, translated: str) -> None:
+    assert _patterns.translate(java) == translated
+
+
+@pytest.mark.parametrize(
+    ("java", "fits", "does_not_fit"),
+    [
+        (r"^\p{Alpha}\p{Digit}$", ["a1", "Z9"], ["1a", "é1", "a\u0661"]),
+        (r"^[\p{Alnum}_]+$", ["a_1"], ["a-1", "Lämps"]),
+    ],
+)
+def test_a_posix_class_fits_only_its_ascii_characters(java: str, fits: list[str], does_not_fit: list[str]) -> None:
+    assert [value for value in fits if _patterns.fits(java, value)] == fits
+    assert [value for value in does_not_fit if _patterns.fits(java, value)] == []
+
+
+def test_a_member_of_a_request_without_members_and_a_nested_null_are_named_whole() -> None:
+    assert refused("DeleteNamespace", {"namespaceName": "acme"}) == (
+        "1 validation error detected: Member 'namespaceName' is not part of DeleteNamespaceRequest: send nothing"
+    )
+    assert refused("CreateFlowTemplate", {"definition": {"language": "GRAPHQL"}}) == (
+        "1 validation error detected: Value null at 'definition.text' failed to satisfy constraint: "
+        "Member must not be null"
     )

@@ -350,3 +350,9 @@ def test_other_patterns_are_drawn_to_fit(pattern: str, low: int, high: int | Non
 )
 def test_strategies_refuse_an_upload_or_unknown_operation(make: Any, message: str) -> None:
     assert refused(make) == message
+
+
+def test_lists_whose_shape_sets_no_minimum_are_drawn_empty_too() -> None:
+    assert "min" not in MODEL.shape_for("Things").metadata
+    assert reach(shape("Things"), lambda drawn: drawn == []) == []
+    assert min(map(len, draws(shape("TagKeyList"), 50))) == 1

@@ -233,6 +233,14 @@ REFUSALS: list[tuple[object, str]] = [
         "response.descriptions[0].createdAt=-1 is outside 1970-2199: give a date in that range.",
     ),
     (
+        {"operation": "GetSystemInstance", "response": {"description": [LAMP]}},
+        f"response.description is [{LAMP!r}]: pass a dict of SystemInstanceDescription members.",
+    ),
+    (
+        {"operation": "GetSystemInstance", "response": {"description": {"summary": {"id": {"$any": True}}}}},
+        "response.description.summary.id is {'$any': True}: pass a str.",
+    ),
+    (
         {"operation": "GetSystemInstance", "error": "ResourceNotFoundException"},
         f"error is a string: give an error object such as {ERROR_EXAMPLE}.",
     ),
@@ -268,6 +276,10 @@ REFUSALS: list[tuple[object, str]] = [
         {"operation": "GetSystemInstance", "response": {}, "match": {"id": "Lamp"}},
         "match.id is 'Lamp', which does not match Urn's pattern ^urn:tdm:(([a-z]{2}-(gov-)?[a-z]{4,9}-[0-9]{1,3}/"
         "[0-9]+/)*[\\p{Alnum}_]+(/[\\p{Alnum}_]+)*):([\\p{Alpha}]*):([\\p{Alnum}_]+(/[\\p{Alnum}_]+)*)$.",
+    ),
+    (
+        {"operation": "GetSystemInstance", "response": {}, "match": {"id": {"urn": "Lamp"}}},
+        "match.id is {'urn': 'Lamp'}: pass a str.",
     ),
     (
         {"operation": "GetSystemInstance", "response": {}, "match": {"id": {"$any": 1}}},
