@@ -22,7 +22,7 @@ from collections.abc import Callable
 from typing import Any, Literal
 
 import botocore.utils
-from botocore.model import ListShape, MapShape, Shape, StringShape, StructureShape
+from botocore.model import ListShape, Shape, StringShape, StructureShape
 from hypothesis import assume
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
@@ -30,7 +30,7 @@ from hypothesis.errors import InvalidArgument
 from . import _model, _patterns
 from ._errors import UsageError
 from ._service import CREATED_DATE_END, CREATED_DATE_MIN, STUBBED_OPERATIONS
-from ._shapes import _INTEGER_RANGE
+from ._shapes import _INTEGER_RANGE, value_range
 
 #: The most items drawn for a list or map whose shape sets no maximum.
 UNBOUNDED_ITEMS = 10
@@ -226,10 +226,6 @@ def _build(shape: Shape) -> st.SearchStrategy[Any]:
         )
     if isinstance(shape, ListShape):
         return st.lists(shape_values(shape.member), min_size=low or 0, max_size=_most(low, high))
-    if isinstance(shape, MapShape):
-        return st.dictionaries(
-            shape_values(shape.key), shape_values(shape.value), min_size=low or 0, max_size=_most(low, high)
-        )
     if isinstance(shape, StringShape):
         if shape.enum:
             return st.sampled_from(shape.enum)
@@ -238,14 +234,11 @@ def _build(shape: Shape) -> st.SearchStrategy[Any]:
             return _pattern_texts(pattern, low or 0, high)
         return st.text(_CHARACTERS, min_size=low or 0, max_size=high)
     if kind in _INTEGER_RANGE:
-        smallest, largest = _INTEGER_RANGE[kind]
-        return st.integers(shape.metadata.get("min", smallest), shape.metadata.get("max", largest))
+        return st.integers(*value_range(shape))
     if kind == "boolean":
         return st.booleans()
     if kind == "timestamp":
         return created_dates()
-    if kind in ("double", "float"):
-        return st.floats(allow_nan=False, allow_infinity=False)
     raise NotImplementedError(f"{shape.name} is a {kind}, which the stub cannot answer")  # pragma: no cover
 
 

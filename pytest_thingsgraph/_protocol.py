@@ -287,6 +287,15 @@ def ok_reply(document: Mapping[str, Any]) -> Reply:
     return Reply(200, frozen, encode(frozen))
 
 
+def has_lone_surrogate(text: str) -> bool:
+    """Whether ``text`` holds a lone surrogate, which no UTF-8 (so no JSON body or header) can carry."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def describe(value: object, limit: int = 60) -> str:
     """``repr`` of a value, shortened for messages when it is long."""
     text = repr(value)

@@ -152,11 +152,6 @@ def _from_json(shape: Shape, value: Any, path: str, *, where: str, selectors: bo
             _member(shape.member, item, _shapes.join(path, index), where=where, selectors=selectors)
             for index, item in enumerate(value)
         ]
-    if kind == "map" and isinstance(value, dict):
-        return {
-            key: _member(shape.value, item, _shapes.join(path, key), where=where, selectors=selectors)
-            for key, item in value.items()
-        }
     if kind == "timestamp" and value is not None:
         return parse_created_date(value, where=f"{where}: {path}")
     return value

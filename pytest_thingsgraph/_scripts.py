@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import ConfigDict, TypeAdapter, ValidationError
 
 from ._errors import ServiceError, UsageError
-from ._protocol import ReadOnlyDict, describe, encode, error_reply, freeze, ok_reply
+from ._protocol import ReadOnlyDict, describe, encode, error_reply, freeze, has_lone_surrogate, ok_reply
 from ._service import (
     CREATED_DATE_END,
     CREATED_DATE_MIN,
@@ -124,7 +124,7 @@ def _is_valid_upload_id(upload_id: object) -> bool:
         _UPLOAD_ID.validate_python(upload_id)
     except ValidationError:
         return False
-    return isinstance(upload_id, str) and not _has_lone_surrogate(upload_id)
+    return isinstance(upload_id, str) and not has_lone_surrogate(upload_id)
 
 
 class _StatusItems:
@@ -236,7 +236,7 @@ def _guess_member(name: str) -> str:
 def _validate(where: str, fields: Mapping[str, Any], *, names: Mapping[str, str]) -> GetUploadStatusResponse:
     for member, value in fields.items():
         for text in value if isinstance(value, (list, tuple)) else (value,):
-            if isinstance(text, str) and _has_lone_surrogate(text):
+            if isinstance(text, str) and has_lone_surrogate(text):
                 raise UsageError(
                     f"{where}: {names.get(member, member)}={describe(text)} has a lone surrogate, which no "
                     "UTF-8 JSON response can carry: pass text without one."
@@ -266,14 +266,6 @@ def _validate(where: str, fields: Mapping[str, Any], *, names: Mapping[str, str]
             "botocore reads createdDate as float epoch seconds; pass a date in that range."
         )
     return model
-
-
-def _has_lone_surrogate(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return True
-    return False
 
 
 def _wire_document(model: GetUploadStatusResponse) -> dict[str, Any]:

@@ -16,6 +16,7 @@ import pytest
 from pytest_thingsgraph import ThingsGraphStub
 from pytest_thingsgraph._operations import JSON_FORMS, OPERATIONS, SCRIPT_FILE_SHAPE, Operation, answers
 from pytest_thingsgraph._service import ANSWERED_OPERATIONS, STUBBED_OPERATIONS
+from pytest_thingsgraph._shapes import WIRE_TYPE
 
 SERVICE = botocore.session.get_session().get_service_model("iotthingsgraph")
 
@@ -24,6 +25,23 @@ def test_the_registry_holds_every_operation_of_the_service_each_under_its_own_na
     assert sorted(OPERATIONS) == sorted(SERVICE.operation_names) == sorted([*STUBBED_OPERATIONS, *ANSWERED_OPERATIONS])
     assert [name for name, record in OPERATIONS.items() if record.name != name] == []
     assert all(isinstance(record, Operation) for record in OPERATIONS.values())
+
+
+def test_every_shape_of_the_model_is_of_a_type_the_stub_reads() -> None:
+    """The checks, the wire form and the strategies read the types the model has, and no other (no map, double
+    or float): a botocore whose model gained one fails here, before an answer of that type is taken."""
+    models = [SERVICE.operation_model(name) for name in SERVICE.operation_names]
+    pending = [shape for model in models for shape in (model.input_shape, model.output_shape) if shape is not None]
+    kinds = set()
+    while pending:
+        shape = pending.pop()
+        kinds.add(shape.type_name)
+        if shape.type_name == "structure":
+            pending.extend(shape.members.values())
+        elif shape.type_name == "list":
+            pending.append(shape.member)
+
+    assert kinds == set(WIRE_TYPE) == {"structure", "list", "string", "integer", "long", "boolean", "timestamp"}
 
 
 @pytest.mark.parametrize("name", sorted(STUBBED_OPERATIONS))
