@@ -74,6 +74,21 @@ def floor_handler(client: Any, event: str, response: AWSResponse) -> Iterator[No
         client.meta.events.unregister(event, answer)
 
 
+@contextlib.contextmanager
+def stubber_batch(
+    client: Any, method: str, answer: dict[str, Any], params: dict[str, Any], count: int
+) -> Iterator[Operation]:
+    """botocore's Stubber on ``client``: ``answer`` queued once per call of ``method(**params)`` to come, and once
+    for the untimed first call made here."""
+    assert_no_stub()
+    with Stubber(client) as stubber:
+        for _ in range(count + 1):
+            stubber.add_response(method, answer, params)
+        operation = functools.partial(getattr(client, method), **params)
+        operation()
+        yield operation
+
+
 @dataclass
 class Things:
     """One Things Graph client and what the floor and the Stubber answer on it."""
@@ -121,12 +136,7 @@ class Things:
     @contextlib.contextmanager
     def stubber(self, count: int) -> Iterator[Operation]:
         """botocore's Stubber on the same client, one queued response per call."""
-        assert_no_stub()
-        with Stubber(self.client) as stubber:
-            for _ in range(count + 1):
-                stubber.add_response("get_upload_status", self.parsed, {"uploadId": UPLOAD})
-            operation = self.operation()
-            operation()
+        with stubber_batch(self.client, "get_upload_status", self.parsed, {"uploadId": UPLOAD}, count) as operation:
             yield operation
 
     @contextlib.contextmanager
@@ -262,12 +272,7 @@ class Answered:
     @contextlib.contextmanager
     def stubber(self, count: int) -> Iterator[Operation]:
         """botocore's Stubber on the same client, one queued response per call."""
-        assert_no_stub()
-        with Stubber(self.client) as stubber:
-            for _ in range(count + 1):
-                stubber.add_response(self.method, self.answer, self.params)
-            operation = self.operation()
-            operation()
+        with stubber_batch(self.client, self.method, self.answer, self.params, count) as operation:
             yield operation
 
 
