@@ -9,21 +9,26 @@ from collections.abc import Iterable, Mapping
 from ._errors import UsageError
 
 
-def _option(default: bool, help: str) -> bool:
-    return dataclasses.field(default=default, metadata={"help": help})
-
-
 @dataclasses.dataclass(frozen=True)
 class StubOptions:
     """How strict a stub is. Each field is also a marker keyword, an ini key
     ``thingsgraph_<name>`` and a ``mock_thingsgraph`` keyword; its help is in ``OPTION_HELP``."""
 
-    assert_all_consumed: bool = _option(True, "fail at teardown if an upload's script was not served to its end")
-    allow_invalid_requests: bool = _option(False, "answer invalid Things Graph requests without failing the test")
-    fake_credentials: bool = _option(True, "sign stubbed Things Graph requests with fake credentials")
-    instant_retries: bool = _option(True, "skip clients' waits before retrying stubbed calls; record the delays")
-    validate_definitions: bool = _option(
-        False, "parse uploaded GraphQL with graphql-core; uploads that don't parse end FAILED"
+    assert_all_consumed: bool = dataclasses.field(
+        default=True, metadata={"help": "fail at teardown if an upload's script was not served to its end"}
+    )
+    allow_invalid_requests: bool = dataclasses.field(
+        default=False, metadata={"help": "answer invalid Things Graph requests without failing the test"}
+    )
+    fake_credentials: bool = dataclasses.field(
+        default=True, metadata={"help": "sign stubbed Things Graph requests with fake credentials"}
+    )
+    instant_retries: bool = dataclasses.field(
+        default=True, metadata={"help": "skip clients' waits before retrying stubbed calls; record the delays"}
+    )
+    validate_definitions: bool = dataclasses.field(
+        default=False,
+        metadata={"help": "parse uploaded GraphQL with graphql-core; uploads that don't parse end FAILED"},
     )
 
 

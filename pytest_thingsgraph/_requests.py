@@ -35,8 +35,6 @@ from ._registry import ActiveStub, active, refuse_unstubbed
 from ._service import CONTENT_TYPE
 from ._undo import Undo, patch_method
 
-_response_builder: requests.adapters.HTTPAdapter | None = None
-
 
 def patch_session(sessions_module: ModuleType) -> Undo:
     """Route this ``requests.sessions`` module's Things Graph requests to the stub."""
@@ -122,8 +120,7 @@ def _back_off(stub: ActiveStub, seconds: float) -> None:
         time.sleep(seconds)
 
 
+@functools.cache
 def _builder() -> requests.adapters.HTTPAdapter:
-    global _response_builder
-    if _response_builder is None:
-        _response_builder = requests.adapters.HTTPAdapter()
-    return _response_builder
+    """The adapter whose ``build_response`` makes requests' responses, made at the first call."""
+    return requests.adapters.HTTPAdapter()

@@ -20,7 +20,7 @@ from helpers import AskedDelays, AsyncWaits
 from hypothesis import HealthCheck, settings
 from server_helpers import LIMIT
 
-from pytest_thingsgraph import ThingsGraphServer, ThingsGraphStub, _registry
+from pytest_thingsgraph import ThingsGraphServer, ThingsGraphStub, _adapters, _registry
 
 # botocore looks for credentials when a client is made; none of these tests may ask the
 # instance metadata service (a network address) for them.
@@ -95,6 +95,15 @@ if os.environ.get("HYPOTHESIS_PROFILE") == "mutation":
         strategies = sys.modules.get("pytest_thingsgraph._operation_strategies")  # imports hypothesis: not here
         if strategies is not None:
             strategies._BUILT.clear()
+
+    @pytest.fixture(autouse=True)
+    def _every_library_patched_afresh() -> None:
+        """The same for the adapters' patches: mutmut's parent process applied them (for the session's guard, and
+        for each library as a test first imported it) without the mutant. While only the guard holds them, each
+        test starts with every library put back and patched again, as a stub's first start in a process does."""
+        if _adapters._holders == 1:
+            _adapters.release()
+            _adapters.acquire()
 
 
 @pytest.fixture

@@ -8,10 +8,12 @@
 
 from __future__ import annotations
 
+import types
 import unittest.mock
 from typing import Any
 
 import boto3
+import botocore.awsrequest
 import pytest
 from botocore.awsrequest import AWSResponse, HeadersDict
 from hypothesis import given
@@ -125,3 +127,65 @@ def test_a_response_is_what_awsresponse_makes() -> None:
     ours.headers["x-new"] = "1"  # each response's headers are its own
     assert "x-new" not in _botocore._Response("https://host/", 200, headers, b"{}").headers
     assert ours.content == b"{}"
+
+
+def test_the_fast_response_path_makes_botocores_own_header_keys_once_per_name() -> None:
+    make = _botocore._fast_responses()  # what the import chose, made again
+    assert make is not None
+    key = make("Content-Type")
+    assert key == botocore.awsrequest._HeaderKey("content-type")
+    assert make("Content-Type") is key  # made once per name
+
+
+def _response_init_setting(**changes: Any) -> Any:
+    init = AWSResponse.__init__
+
+    def changed(self: AWSResponse, *args: Any, **kwargs: Any) -> None:
+        init(self, *args, **kwargs)
+        for name, value in changes.items():
+            setattr(self, name, value(self))
+
+    return changed
+
+
+def _headers_keyed_elsewhere(response: AWSResponse) -> Any:
+    headers = response.headers
+    headers._store = vars(headers).pop("_dict")  # type: ignore[attr-defined]
+    return headers
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param(
+            lambda mp: mp.setattr(_botocore, "botocore", types.SimpleNamespace(awsrequest=types.SimpleNamespace())),
+            id="no-_HeaderKey",
+        ),
+        pytest.param(
+            lambda mp: mp.setattr(AWSResponse, "__init__", _response_init_setting(elapsed=lambda r: 0)),
+            id="another-attribute",
+        ),
+        pytest.param(
+            lambda mp: mp.setattr(AWSResponse, "__init__", _response_init_setting(headers=lambda r: dict(r.headers))),
+            id="headers-not-a-HeadersDict",
+        ),
+        pytest.param(
+            lambda mp: mp.setattr(AWSResponse, "__init__", _response_init_setting(headers=_headers_keyed_elsewhere)),
+            id="headers-without-_dict",
+        ),
+        pytest.param(lambda mp: mp.setattr(botocore.awsrequest, "_HeaderKey", str), id="header-keys-that-keep-case"),
+    ],
+)
+def test_a_botocore_whose_response_is_made_otherwise_gets_the_slow_path(
+    change: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    change(monkeypatch)
+    assert _botocore._fast_responses() is None
+
+
+def test_the_slow_response_path_is_what_awsresponse_makes(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_botocore, "_header_key", None)  # as chosen at import for such a botocore
+    response = _botocore._Response("https://host/", 200, {"x-amzn-RequestId": "rid"}, b"{}")
+    assert (response.url, response.status_code, response.raw, response.content) == ("https://host/", 200, None, b"{}")
+    assert type(response.headers) is HeadersDict
+    assert response.headers["X-AMZN-REQUESTID"] == "rid"

@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 from server_helpers import call, connect, control, exchange, responses
 
-from pytest_thingsgraph import ThingsGraphServer, ThingsGraphStub
+from pytest_thingsgraph import ThingsGraphServer, ThingsGraphStub, UsageError, _threaded_server
+from pytest_thingsgraph._operations import JSON_FORMS
 
 CREATED = dt.datetime(2024, 5, 1, 12, 0, tzinfo=dt.timezone.utc)
 
@@ -245,3 +246,22 @@ def test_the_control_prefix_alone_and_queries_with_question_marks(own_server: Th
     assert answer["message"].startswith("No control API at /_thingsgraph: use one of POST /_thingsgraph/uploads; ")
     [(status, _, answer)] = responses(exchange(own_server, b"GET /_thingsgraph/calls?a=?b HTTP/1.1\r\nHost: x\r\n\r\n"))
     assert (status, answer) == ("HTTP/1.1 200 OK", {"calls": []})
+
+
+def test_a_route_made_for_a_json_form_adds_its_entry_and_names_itself_in_each_refusal() -> None:
+    """``_adding(form)`` makes each POST route of CONTROL_ROUTES: here one is made afresh and called directly."""
+    stub = ThingsGraphStub()
+    add = _threaded_server._adding(JSON_FORMS["uploads"])
+    body = b'{"uploadId": "u", "script": ["SUCCEEDED"]}'
+    request = _threaded_server.ControlRequest("/_thingsgraph/uploads", "/_thingsgraph/uploads", body)
+
+    assert add(stub, request) == {"uploadId": "u"}
+    with pytest.raises(UsageError) as twice:
+        add(stub, request)
+    assert str(twice.value) == (
+        "POST /_thingsgraph/uploads: uploadId 'u' already has a script: put every answer in one script, "
+        "or POST /_thingsgraph/reset first."
+    )
+    with pytest.raises(UsageError) as unread:
+        add(stub, request._replace(body=b'{"uploadId": '))
+    assert str(unread.value) == "POST /_thingsgraph/uploads: the body is not JSON: Expecting value at line 1 column 14."

@@ -2,14 +2,27 @@
 
 A botocore session copies botocore's handler table when it is made. A ``-p`` plugin (or an app
 module in ``addopts``) that makes a client at import caches boto3's default session before
-pytest-thingsgraph is imported, so the run must be a real new process: a subprocess pytest.
+pytest-thingsgraph is imported, so the run must be a real new process: a subprocess pytest. The
+tests at the end make such a session in this process instead, by taking the stub's handlers out of
+botocore's table and its wrappers off botocore's classes for a moment.
 """
 
 from __future__ import annotations
 
+import asyncio
+import importlib
 import importlib.util
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
+import botocore.client
+import botocore.handlers
+import botocore.session
 import pytest
+from botocore.config import Config
+
+from pytest_thingsgraph import ThingsGraphStub, _botocore
 
 EARLY_PLUGIN = """
 import boto3
@@ -190,3 +203,90 @@ def test_an_aiobotocore_session_made_before_the_plugin_loaded(
         ]
     )
     result.assert_outcomes(passed=5)
+
+
+# -- the same, in this process: what equip_sessions does when the package is imported after the session --
+
+ONE_ATTEMPT = Config(retries={"total_max_attempts": 1})
+NEEDS_AIO = pytest.mark.skipif(
+    importlib.util.find_spec("aiobotocore") is None, reason="the aio extra is tested by tox -e aio"
+)
+
+
+def _as_before_the_package(monkeypatch: pytest.MonkeyPatch, session_class: Any, client_class: Any) -> None:
+    """Put back the two methods the package wrapped when it was imported (until the test ends)."""
+    monkeypatch.setattr(session_class, "create_client", session_class.create_client.__wrapped__)
+    monkeypatch.setattr(client_class, "_make_api_call", client_class._make_api_call.__wrapped__)
+
+
+@contextmanager
+def _handler_table_without_the_stubs() -> Iterator[None]:
+    """botocore's handler table as before the package was imported: sessions made now lack the stub's handlers."""
+    table = botocore.handlers.BUILTIN_HANDLERS
+    kept = list(table)
+    table[:] = [handler for handler in kept if handler not in _botocore.HANDLERS]
+    try:
+        yield
+    finally:
+        table[:] = kept
+
+
+def test_a_session_and_a_client_made_before_the_package_was_imported_are_answered(
+    thingsgraph_stub: ThingsGraphStub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _as_before_the_package(monkeypatch, botocore.session.Session, botocore.client.BaseClient)
+    with _handler_table_without_the_stubs():
+        session = botocore.session.Session()
+        client = session.create_client("iotthingsgraph", "us-east-1", config=ONE_ATTEMPT)
+
+    _botocore.equip_sessions(botocore.session)  # the package's import
+    equipping = botocore.session.Session.create_client, botocore.client.BaseClient._make_api_call
+    _botocore.equip_sessions(botocore.session)  # imported afresh: wraps nothing twice
+    assert (botocore.session.Session.create_client, botocore.client.BaseClient._make_api_call) == equipping
+    monkeypatch.setattr(botocore.session.Session, "create_client", equipping[0].__wrapped__)
+    _botocore.equip_sessions(botocore.session)  # botocore.session alone imported afresh: its Session is wrapped
+    assert botocore.session.Session.create_client is not equipping[0]
+    assert botocore.client.BaseClient._make_api_call is equipping[1]
+
+    thingsgraph_stub.add_upload("u", ["IN_PROGRESS", "IN_PROGRESS", "SUCCEEDED"])
+    assert [client.get_upload_status(uploadId="u")["uploadStatus"] for _ in range(2)] == ["IN_PROGRESS"] * 2
+    later = session.create_client("iotthingsgraph", "us-east-1", config=ONE_ATTEMPT)
+    assert later.get_upload_status(uploadId="u")["uploadStatus"] == "SUCCEEDED"
+    assert [call.upload_status for call in thingsgraph_stub.calls] == ["IN_PROGRESS", "IN_PROGRESS", "SUCCEEDED"]
+
+
+@NEEDS_AIO
+def test_an_aiobotocore_session_and_client_made_before_the_package_was_imported_are_answered(
+    thingsgraph_stub: ThingsGraphStub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pytest_thingsgraph import _aiobotocore
+
+    aio_session = importlib.import_module("aiobotocore.session")
+    aio_client: Any = importlib.import_module("aiobotocore.client")
+    _as_before_the_package(monkeypatch, aio_session.AioSession, aio_client.AioBaseClient)
+    thingsgraph_stub.add_upload("u", ["IN_PROGRESS", "IN_PROGRESS", "SUCCEEDED"])
+
+    async def statuses() -> list[str]:
+        with _handler_table_without_the_stubs():
+            session = aio_session.get_session()
+            early = await session.create_client(
+                "iotthingsgraph", region_name="us-east-1", config=ONE_ATTEMPT
+            ).__aenter__()
+
+        _aiobotocore.equip_sessions(aio_session)  # the package's import
+        equipping = aio_session.AioSession.create_client, aio_client.AioBaseClient._make_api_call
+        _aiobotocore.equip_sessions(aio_session)  # imported afresh: wraps nothing twice
+        assert (aio_session.AioSession.create_client, aio_client.AioBaseClient._make_api_call) == equipping
+        monkeypatch.setattr(aio_session.AioSession, "create_client", equipping[0].__wrapped__)
+        _aiobotocore.equip_sessions(aio_session)  # aiobotocore.session alone imported afresh
+        assert aio_session.AioSession.create_client is not equipping[0]
+        assert aio_client.AioBaseClient._make_api_call is equipping[1]
+
+        answers = [await early.get_upload_status(uploadId="u") for _ in range(2)]
+        await early.__aexit__(None, None, None)
+        async with session.create_client("iotthingsgraph", region_name="us-east-1", config=ONE_ATTEMPT) as later:
+            answers.append(await later.get_upload_status(uploadId="u"))
+        return [answer["uploadStatus"] for answer in answers]
+
+    assert asyncio.run(statuses()) == ["IN_PROGRESS", "IN_PROGRESS", "SUCCEEDED"]
+    assert len(thingsgraph_stub.calls) == 3

@@ -2,24 +2,44 @@
 
 from __future__ import annotations
 
+import importlib
+import importlib.machinery
+import importlib.util
+import inspect
 import os
+import socket
 import subprocess
 import sys
 import textwrap
 import threading
-from collections.abc import Mapping
+import uuid
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import boto3
+import botocore.endpoint
+import botocore.handlers
 import botocore.session
 import pytest
+import requests
 from botocore.awsrequest import AWSResponse
 from botocore.config import Config
 from helpers import botocore_response, make_client
 
 import pytest_thingsgraph
-from pytest_thingsgraph import ServiceError, StubError, ThingsGraphStub, mock_thingsgraph
+from pytest_thingsgraph import (
+    ServiceError,
+    StubError,
+    ThingsGraphStub,
+    _adapters,
+    _botocore,
+    _import_hook,
+    _network,
+    mock_thingsgraph,
+)
+from pytest_thingsgraph._undo import patch_attribute, patch_method
 
 ONE_ATTEMPT = Config(retries={"total_max_attempts": 1})
 
@@ -234,3 +254,263 @@ def test_libraries_imported_before_after_or_during_reach_the_stub_and_are_put_ba
         "SUCCEEDED 200 SUCCEEDED ['b', 'r']",
         "requests.sessions True botocore.retries.bucket",
     ]
+
+
+# -- modules imported later: the import hook (in this process, where the subprocess tests above cannot look) --
+
+
+@pytest.fixture
+def probe(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The name of a throw-away module on ``sys.path``, not imported yet; forgotten (and unwatched) afterwards."""
+    name = f"thingsgraph_probe_{uuid.uuid4().hex}"
+    (tmp_path / f"{name}.py").write_text("VALUE = 'run'\n")
+    (tmp_path / f"{name}_other.py").write_text("VALUE = 'other'\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(sys, "meta_path", list(sys.meta_path))
+    yield name
+    for module in (name, f"{name}_other"):
+        sys.modules.pop(module, None)
+    with _import_hook._lock:
+        _import_hook._waiting.pop(name, None)
+
+
+def test_a_watched_module_is_handed_to_its_callbacks_once_run_and_again_when_imported_afresh(probe: str) -> None:
+    heard: list[tuple[str, str, ModuleType]] = []
+    _import_hook.when_imported(probe, lambda module: heard.append(("first", module.VALUE, module)))
+    _import_hook.when_imported(probe, lambda module: heard.append(("second", module.VALUE, module)))
+    assert heard == []
+
+    module = importlib.import_module(probe)
+    assert heard == [("first", "run", module), ("second", "run", module)]
+    importlib.import_module(probe)  # already imported: no callback
+    assert len(heard) == 2
+
+    del sys.modules[probe]
+    afresh = importlib.import_module(probe)
+    assert afresh is not module
+    assert heard[2:] == [("first", "run", afresh), ("second", "run", afresh)]
+
+
+def test_a_callback_for_a_module_already_imported_runs_at_once_and_at_its_next_import(probe: str) -> None:
+    module = importlib.import_module(probe)
+    heard: list[ModuleType] = []
+
+    _import_hook.when_imported(probe, heard.append)
+    assert heard == [module]
+
+    del sys.modules[probe]
+    afresh = importlib.import_module(probe)
+    assert heard == [module, afresh]
+
+
+def test_the_watch_comes_first_even_when_taken_out_of_the_import_system(probe: str) -> None:
+    _import_hook._remove_finder()  # as at the interpreter's exit
+    assert _import_hook._finder not in sys.meta_path
+    _import_hook._remove_finder()  # a second time changes nothing
+
+    heard: list[ModuleType] = []
+    _import_hook.when_imported(probe, heard.append)
+    assert sys.meta_path[0] is _import_hook._finder
+    module = importlib.import_module(probe)
+    assert heard == [module]
+
+
+def test_a_watched_compiled_module_is_made_by_its_own_loader(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delitem(sys.modules, "math")  # put back as it was when the test ends
+    heard: list[ModuleType] = []
+    _import_hook.when_imported("math", heard.append)
+    try:
+        module = importlib.import_module("math")  # a built-in or extension module: its loader makes it from the spec
+    finally:
+        with _import_hook._lock:
+            _import_hook._waiting.pop("math")
+    assert heard == [module]
+    assert module.sqrt(16) == 4.0
+
+
+def test_an_adapters_library_imported_afresh_is_patched_while_held_and_left_alone_when_not(
+    probe: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    patched: list[ModuleType] = []
+
+    def patch(module: ModuleType) -> Callable[[], None]:
+        patched.append(module)
+        return lambda: patched.remove(module)
+
+    patcher = _adapters._Patch(_adapters.Adapter(probe, patch))
+    _import_hook.when_imported(patcher.module_name, patcher)
+    held = importlib.import_module(probe)  # the pytest session's guard holds the adapters
+    assert patched == [held]
+
+    monkeypatch.setattr(_adapters, "_holders", 0)  # as when nothing holds them
+    monkeypatch.setattr(_adapters, "_undos", [])
+    del sys.modules[probe]
+    importlib.import_module(probe)
+    assert patched == [held]
+    assert _adapters._undos == []
+
+
+def test_modules_nobody_waits_for_keep_their_own_loader(probe: str) -> None:
+    _import_hook.when_imported(probe, lambda module: None)
+    other = importlib.import_module(f"{probe}_other")
+    assert type(other.__spec__.loader) is importlib.machinery.SourceFileLoader
+    assert other.VALUE == "other"
+
+
+def test_a_watched_module_keeps_what_its_own_loader_tells(probe: str) -> None:
+    _import_hook.when_imported(probe, lambda module: None)
+    module = importlib.import_module(probe)
+
+    assert type(module.__spec__.loader).__name__ == "_CallingLoader"
+    assert module.__spec__.loader.get_filename(probe) == module.__file__  # asked of the module's own loader
+    assert inspect.getsource(module) == "VALUE = 'run'\n"  # tracebacks and inspect read the source through it
+    assert importlib.util.find_spec(probe) is not None
+
+
+def test_a_finder_without_find_spec_is_passed_over(probe: str) -> None:
+    sys.meta_path.insert(1, object())  # type: ignore[arg-type]  # an old-style finder: nothing to ask
+    heard: list[ModuleType] = []
+    _import_hook.when_imported(probe, heard.append)
+
+    module = importlib.import_module(probe)
+    assert heard == [module]
+
+
+def test_a_watched_module_that_does_not_exist_stays_missing(probe: str) -> None:
+    heard: list[ModuleType] = []
+    _import_hook.when_imported(f"{probe}_missing", heard.append)
+    try:
+        with pytest.raises(ModuleNotFoundError, match=f"{probe}_missing"):
+            importlib.import_module(f"{probe}_missing")
+    finally:
+        with _import_hook._lock:
+            _import_hook._waiting.pop(f"{probe}_missing")
+    assert heard == []
+
+
+# -- when the adapters patch: the first holder, the last one, and install() at the package's import --
+
+
+def _patches_waiting(waiting: dict[str, list[Any]]) -> dict[str, int]:
+    return {
+        name: sum(isinstance(callback, _adapters._Patch) for callback in callbacks)
+        for name, callbacks in waiting.items()
+    }
+
+
+def test_the_first_holder_watches_each_adapters_module_once_and_the_last_puts_every_library_back(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # as in a process where nothing has held the adapters yet: no holder, nothing watched
+    watched = {
+        name: [cb for cb in callbacks if not isinstance(cb, _adapters._Patch)]
+        for name, callbacks in _import_hook._waiting.items()
+    }
+    monkeypatch.setattr(_import_hook, "_waiting", watched)
+    monkeypatch.setattr(_adapters, "_watching", False)
+    _adapters.release()  # the pytest session's guard
+    assert _adapters._holders == 0
+    unpatched = (botocore.endpoint.time, requests.Session.get_adapter, socket.getaddrinfo)
+    try:
+        for _ in range(2):  # the first holder of the process, then a later first holder
+            _adapters.acquire()
+            _adapters.acquire()
+            try:
+                assert (botocore.endpoint.time, requests.Session.get_adapter, socket.getaddrinfo) != unpatched
+                assert {name: count for name, count in _patches_waiting(watched).items() if count} == {
+                    adapter.waits_for: 1 for adapter in _adapters.ADAPTERS
+                }
+            finally:
+                _adapters.release()
+                assert botocore.endpoint.time is not unpatched[0]  # one holder is left
+                _adapters.release()
+            assert (botocore.endpoint.time, requests.Session.get_adapter, socket.getaddrinfo) == unpatched
+        _adapters.release()  # one too many: changes nothing
+        assert _adapters._holders == 0
+    finally:
+        _adapters.acquire()
+
+
+def test_importing_the_package_watches_botocores_handler_table_and_both_session_modules(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    watched: dict[str, list[Any]] = {}
+    monkeypatch.setattr(_import_hook, "_waiting", watched)
+
+    _adapters.install()  # what the package's import does; the modules imported are equipped at once
+
+    assert watched == {
+        "botocore.handlers": [_adapters._register_handlers],
+        "botocore.session": [_adapters._equip_sessions],
+        "aiobotocore.session": [_adapters._equip_aio_sessions],
+    }
+    assert all(handler in botocore.handlers.BUILTIN_HANDLERS for handler in _botocore.HANDLERS)
+    assert botocore.handlers.BUILTIN_HANDLERS.count(_botocore.HANDLERS[0]) == 1
+
+
+# -- patches that are undone: what every adapter makes (_undo, and _network's for socket's classes) --
+
+
+class _Owner:
+    @staticmethod
+    def tool() -> str:
+        return "tool"
+
+    def method(self) -> str:
+        return "method"
+
+
+def test_a_patched_attribute_of_a_class_is_put_back_as_it_was_defined() -> None:
+    defined = _Owner.__dict__["tool"]
+    undo = patch_attribute(_Owner, "tool", staticmethod(lambda: "patched"))
+    assert _Owner.tool() == "patched"
+    undo()
+    assert _Owner.__dict__["tool"] is defined  # the staticmethod itself, not the function it holds
+    assert _Owner().tool() == "tool"
+
+
+def test_a_patched_attribute_of_a_module_or_object_is_put_back() -> None:
+    module = ModuleType("owner")
+    module.value = 1  # type: ignore[attr-defined]
+    undo = patch_attribute(module, "value", 2)
+    assert module.value == 2  # type: ignore[attr-defined]
+    undo()
+    assert module.value == 1  # type: ignore[attr-defined]
+    owner = _Owner()
+    undo = patch_attribute(owner, "method", lambda: "patched")  # an attribute the object gets from its class
+    assert owner.method() == "patched"
+    undo()
+    assert owner.method() == "method"
+
+
+def test_a_patched_method_wraps_the_one_the_class_defines_and_is_put_back() -> None:
+    wrapped: list[Any] = []
+
+    def wrap(original: Any) -> Any:
+        wrapped.append(original)
+        return lambda self: f"wrapped {original(self)}"
+
+    undo = patch_method(_Owner, "method", wrap)
+    assert [function.__name__ for function in wrapped] == ["method"]  # the function the class defines
+    assert _Owner().method() == "wrapped method"
+    undo()
+    assert _Owner().method() == "method"
+
+
+@pytest.mark.parametrize("defined", [True, False], ids=["defined-by-the-class", "inherited"])
+def test_a_socket_class_attribute_is_put_back_whether_the_class_defined_it_or_inherited_it(defined: bool) -> None:
+    class Base:
+        def send(self) -> str:
+            return "base"
+
+    class Child(Base):
+        pass
+
+    if defined:
+        Child.send = lambda self: "child"  # type: ignore[method-assign]
+    before = dict(vars(Child))
+    undo = _network._patch_class(Child, "send", lambda self: "patched")
+    assert Child().send() == "patched"
+    undo()
+    assert dict(vars(Child)) == before
+    assert Child().send() == ("child" if defined else "base")

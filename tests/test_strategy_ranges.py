@@ -288,6 +288,8 @@ def test_service_errors_cover_the_documented_errors_with_any_message() -> None:
         )
         assert not any(map(is_surrogate, error.message))
     reach(service_errors(), lambda error: error.message not in ("", "Rate exceeded", "Internal failure"))
+    for wording in ("Rate exceeded", "Internal failure"):  # the service's own messages are among them
+        reach(service_errors(), lambda error, wording=wording: error.message == wording)  # type: ignore[misc]
     assert shrunk(service_errors()) == ServiceError("InvalidRequestException")
     assert shrunk(service_errors()).message == ""
     picked = draws(service_errors(codes=("ResourceNotFoundException",)), 50)
@@ -505,6 +507,13 @@ def test_extra_members_come_with_a_valid_upload_id_one_to_three_of_them() -> Non
         assert 2 <= len(body) <= 4
     reach(extra, lambda body: len(body) == 2)
     reach(extra, lambda body: len(body) == 4)
+
+
+@pytest.mark.parametrize("name", ["UploadId", "uploadID", "upload_id", "uploadid", "namespaceName", ""])
+def test_extra_members_include_the_near_misses_of_upload_id_a_typo_makes(name: str) -> None:
+    extra: st.SearchStrategy[Any] = invalid_get_upload_status_requests(kinds=["extra_member"])
+    reach(extra, lambda body: name in body)
+    reach(extra, lambda body: any(member not in ("uploadId", name) and len(member) > 13 for member in body))
 
 
 def test_invalid_requests_shrink_towards_the_first_kind_given() -> None:
