@@ -33,17 +33,15 @@ def wire_request(method: str, url: str, headers: Any, body: object) -> WireReque
     read = {}
     for name in READ_HEADERS:
         value = headers.get(name)
-        if value is not None:  # botocore's are bytes: decoded here, as _header_text would, without a call
-            read[name] = value.decode("utf-8", "replace") if type(value) is bytes else _header_text(value)
+        if value is not None:  # botocore's are bytes: decoded here, without a call
+            read[name] = value.decode("utf-8", "replace") if isinstance(value, bytes) else _header_text(value)
     return WireRequest(method, url, read, _body_bytes(body), _sigv4.scope_region(read, url))
 
 
 def _header_text(value: object) -> str:
-    """A header value as text: clients hold bytes, str, or (botocore) an email Header object."""
+    """A header value that is not bytes, as text: clients hold str, or (botocore) an email Header object."""
     if isinstance(value, str):
         return value
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "replace")
     try:
         return str(value)
     except UnicodeError:  # a str value with a lone surrogate, which no HTTP header can carry
