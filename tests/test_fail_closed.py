@@ -28,7 +28,7 @@ import pytest
 import urllib3
 from helpers import record_lookups
 
-from pytest_thingsgraph import StubError, ThingsGraphStub, mock_thingsgraph
+from pytest_thingsgraph import StubError, ThingsGraphStub, _network, mock_thingsgraph
 
 HOST = "iotthingsgraph.us-east-1.amazonaws.com"
 URL = f"https://{HOST}/"
@@ -387,3 +387,22 @@ def test_the_originals_are_put_back_when_the_last_holder_goes(pytester: pytest.P
     result = pytester.runpytest_subprocess("-p", "no:randomly", "-p", "no:xdist", "-p", "no:cacheprovider")
 
     result.assert_outcomes(passed=1)
+
+
+@pytest.mark.parametrize("defined", [True, False], ids=["defined-by-the-class", "inherited"])
+def test_a_socket_class_attribute_is_put_back_whether_the_class_defined_it_or_inherited_it(defined: bool) -> None:
+    class Base:
+        def send(self) -> str:
+            return "base"
+
+    class Child(Base):
+        pass
+
+    if defined:
+        Child.send = lambda self: "child"  # type: ignore[method-assign]
+    before = dict(vars(Child))
+    undo = _network._patch_class(Child, "send", lambda self: "patched")
+    assert Child().send() == "patched"
+    undo()
+    assert dict(vars(Child)) == before
+    assert Child().send() == ("child" if defined else "base")
