@@ -315,6 +315,25 @@ def test_the_watch_comes_first_even_when_taken_out_of_the_import_system(probe: s
     assert heard == [module]
 
 
+def test_a_watched_submodule_is_found_in_its_package(probe: str, tmp_path: Path) -> None:
+    package = tmp_path / f"{probe}_package"  # as botocore.handlers is found in botocore's __path__
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "handlers.py").write_text("VALUE = 'sub'\n")
+    name = f"{probe}_package.handlers"
+    heard: list[ModuleType] = []
+    _import_hook.when_imported(name, heard.append)
+    try:
+        module = importlib.import_module(name)
+    finally:
+        with _import_hook._lock:
+            _import_hook._waiting.pop(name)
+        sys.modules.pop(name, None)
+        sys.modules.pop(f"{probe}_package", None)
+    assert heard == [module]
+    assert module.VALUE == "sub"
+
+
 def test_a_watched_compiled_module_is_made_by_its_own_loader(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delitem(sys.modules, "math")  # put back as it was when the test ends
     heard: list[ModuleType] = []
