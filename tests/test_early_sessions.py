@@ -219,6 +219,21 @@ def _as_before_the_package(monkeypatch: pytest.MonkeyPatch, session_class: Any, 
     monkeypatch.setattr(client_class, "_make_api_call", client_class._make_api_call.__wrapped__)
 
 
+def _equips_once(
+    monkeypatch: pytest.MonkeyPatch, equip_sessions: Any, session_module: Any, session_class: Any, client_class: Any
+) -> None:
+    """``equip_sessions`` as the package's import runs it: it wraps both methods, and nothing twice when run again;
+    after the session module alone is imported afresh, its class is wrapped again and the client's is left."""
+    equip_sessions(session_module)
+    equipping = session_class.create_client, client_class._make_api_call
+    equip_sessions(session_module)
+    assert (session_class.create_client, client_class._make_api_call) == equipping
+    monkeypatch.setattr(session_class, "create_client", equipping[0].__wrapped__)
+    equip_sessions(session_module)
+    assert session_class.create_client is not equipping[0]
+    assert client_class._make_api_call is equipping[1]
+
+
 @contextmanager
 def _handler_table_without_the_stubs() -> Iterator[None]:
     """botocore's handler table as before the package was imported: sessions made now lack the stub's handlers."""
@@ -239,14 +254,9 @@ def test_a_session_and_a_client_made_before_the_package_was_imported_are_answere
         session = botocore.session.Session()
         client = session.create_client("iotthingsgraph", "us-east-1", config=ONE_ATTEMPT)
 
-    _botocore.equip_sessions(botocore.session)  # the package's import
-    equipping = botocore.session.Session.create_client, botocore.client.BaseClient._make_api_call
-    _botocore.equip_sessions(botocore.session)  # imported afresh: wraps nothing twice
-    assert (botocore.session.Session.create_client, botocore.client.BaseClient._make_api_call) == equipping
-    monkeypatch.setattr(botocore.session.Session, "create_client", equipping[0].__wrapped__)
-    _botocore.equip_sessions(botocore.session)  # botocore.session alone imported afresh: its Session is wrapped
-    assert botocore.session.Session.create_client is not equipping[0]
-    assert botocore.client.BaseClient._make_api_call is equipping[1]
+    _equips_once(
+        monkeypatch, _botocore.equip_sessions, botocore.session, botocore.session.Session, botocore.client.BaseClient
+    )
 
     thingsgraph_stub.add_upload("u", ["IN_PROGRESS", "IN_PROGRESS", "SUCCEEDED"])
     assert [client.get_upload_status(uploadId="u")["uploadStatus"] for _ in range(2)] == ["IN_PROGRESS"] * 2
@@ -273,14 +283,9 @@ def test_an_aiobotocore_session_and_client_made_before_the_package_was_imported_
                 "iotthingsgraph", region_name="us-east-1", config=ONE_ATTEMPT
             ).__aenter__()
 
-        _aiobotocore.equip_sessions(aio_session)  # the package's import
-        equipping = aio_session.AioSession.create_client, aio_client.AioBaseClient._make_api_call
-        _aiobotocore.equip_sessions(aio_session)  # imported afresh: wraps nothing twice
-        assert (aio_session.AioSession.create_client, aio_client.AioBaseClient._make_api_call) == equipping
-        monkeypatch.setattr(aio_session.AioSession, "create_client", equipping[0].__wrapped__)
-        _aiobotocore.equip_sessions(aio_session)  # aiobotocore.session alone imported afresh
-        assert aio_session.AioSession.create_client is not equipping[0]
-        assert aio_client.AioBaseClient._make_api_call is equipping[1]
+        _equips_once(
+            monkeypatch, _aiobotocore.equip_sessions, aio_session, aio_session.AioSession, aio_client.AioBaseClient
+        )
 
         answers = [await early.get_upload_status(uploadId="u") for _ in range(2)]
         await early.__aexit__(None, None, None)

@@ -267,11 +267,13 @@ def probe(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     (tmp_path / f"{name}_other.py").write_text("VALUE = 'other'\n")
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.setattr(sys, "meta_path", list(sys.meta_path))
+    # every watch the test adds goes with it (the package's own stay as they were)
+    monkeypatch.setattr(
+        _import_hook, "_waiting", {watched: list(calls) for watched, calls in _import_hook._waiting.items()}
+    )
     yield name
     for module in (name, f"{name}_other"):
         sys.modules.pop(module, None)
-    with _import_hook._lock:
-        _import_hook._waiting.pop(name, None)
 
 
 def test_a_watched_module_is_handed_to_its_callbacks_once_run_and_again_when_imported_afresh(probe: str) -> None:
@@ -326,23 +328,18 @@ def test_a_watched_submodule_is_found_in_its_package(probe: str, tmp_path: Path)
     try:
         module = importlib.import_module(name)
     finally:
-        with _import_hook._lock:
-            _import_hook._waiting.pop(name)
         sys.modules.pop(name, None)
         sys.modules.pop(f"{probe}_package", None)
     assert heard == [module]
     assert module.VALUE == "sub"
 
 
+@pytest.mark.usefixtures("probe")
 def test_a_watched_compiled_module_is_made_by_its_own_loader(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delitem(sys.modules, "math")  # put back as it was when the test ends
     heard: list[ModuleType] = []
     _import_hook.when_imported("math", heard.append)
-    try:
-        module = importlib.import_module("math")  # a built-in or extension module: its loader makes it from the spec
-    finally:
-        with _import_hook._lock:
-            _import_hook._waiting.pop("math")
+    module = importlib.import_module("math")  # a built-in or extension module: its loader makes it from the spec
     assert heard == [module]
     assert module.sqrt(16) == 4.0
 
@@ -409,12 +406,8 @@ def test_a_finder_without_find_spec_is_passed_over(probe: str) -> None:
 def test_a_watched_module_that_does_not_exist_stays_missing(probe: str) -> None:
     heard: list[ModuleType] = []
     _import_hook.when_imported(f"{probe}_missing", heard.append)
-    try:
-        with pytest.raises(ModuleNotFoundError, match=f"{probe}_missing"):
-            importlib.import_module(f"{probe}_missing")
-    finally:
-        with _import_hook._lock:
-            _import_hook._waiting.pop(f"{probe}_missing")
+    with pytest.raises(ModuleNotFoundError, match=f"{probe}_missing"):
+        importlib.import_module(f"{probe}_missing")
     assert heard == []
 
 
