@@ -738,14 +738,17 @@ DECORATED_BASE = """
 from pytest_thingsgraph import active_stub, mock_thingsgraph
 
 seen = []
+given = []  # the test method each of the base's xunit methods was given
 
 @mock_thingsgraph()
 class TestBase:
     def setup_method(self, method):
         seen.append(("setup", type(self).__name__, active_stub()))
+        given.append(("setup", method.__name__))
 
     def teardown_method(self, method):
         seen.append(("teardown", type(self).__name__, active_stub()))
+        given.append(("teardown", method.__name__))
 
     def test_method(self):
         seen.append(("test", type(self).__name__, active_stub()))
@@ -834,6 +837,8 @@ def test_a_super_setup_method_into_a_decorated_base_class_runs_under_the_subclas
             for test in (override[:5], override[5:]):
                 assert len({id(stub) for _, _, stub in test}) == 1
                 assert test[0][2].options.allow_invalid_requests is True
+            each = [(step, name) for name in ("test_method", "test_static") for step in ("setup", "teardown")]
+            assert given == each * 2  # TestBase's own tests, then TestOverride's through super()
         """,
         tests=5,
     )

@@ -460,6 +460,8 @@ def test_importing_the_package_watches_botocores_handler_table_and_both_session_
 ) -> None:
     watched: dict[str, list[Any]] = {}
     monkeypatch.setattr(_import_hook, "_waiting", watched)
+    builtin = [spec for spec in botocore.handlers.BUILTIN_HANDLERS if spec not in _botocore.HANDLERS]
+    monkeypatch.setattr(botocore.handlers, "BUILTIN_HANDLERS", list(builtin))  # as before the package's import
 
     _adapters.install()  # what the package's import does; the modules imported are equipped at once
 
@@ -468,8 +470,10 @@ def test_importing_the_package_watches_botocores_handler_table_and_both_session_
         "botocore.session": [_adapters._equip_sessions],
         "aiobotocore.session": [_adapters._equip_aio_sessions],
     }
-    assert all(handler in botocore.handlers.BUILTIN_HANDLERS for handler in _botocore.HANDLERS)
-    assert botocore.handlers.BUILTIN_HANDLERS.count(_botocore.HANDLERS[0]) == 1
+    table = botocore.handlers.BUILTIN_HANDLERS
+    assert table == [*builtin, *_botocore.HANDLERS]
+    _adapters.install()  # a second time adds nothing
+    assert table == [*builtin, *_botocore.HANDLERS]
 
 
 # -- patches that are undone: what every adapter makes (_undo) --

@@ -20,7 +20,8 @@ import pytest
 from server_helpers import DOCUMENT, TIMEOUT, call, connect, control, read_line
 
 from pytest_thingsgraph import ThingsGraphServer, ThingsGraphStub
-from pytest_thingsgraph.server import _parser, flag
+from pytest_thingsgraph._options import StubOptions
+from pytest_thingsgraph.server import _parser, _stub, flag
 
 SEE = "(see 'Options and teardown' in the README of pytest-thingsgraph)"
 UNCONSUMED = (
@@ -110,7 +111,8 @@ def test_the_standalone_servers_report_names_its_flags(child: tuple[subprocess.P
     assert stderr == "\n\n".join(expected(COMMAND_LINE)) + "\n"
 
 
-@pytest.mark.parametrize(
+#: A script entry whose "expected" a call missed, the calls, what the report says was missed, and the entry's key
+MISSED_EXPECTED = pytest.mark.parametrize(
     ("route", "entry", "operation", "calls", "missed", "key"),
     [
         (
@@ -131,6 +133,24 @@ def test_the_standalone_servers_report_names_its_flags(child: tuple[subprocess.P
         ),
     ],
 )
+
+
+def miss_expected(url: str, route: str, entry: dict[str, Any], calls: list[tuple[str, dict[str, Any]]]) -> None:
+    """Script ``entry`` through the control API, then make ``calls``: each is answered, and misses what it expected."""
+    assert control(url, "POST", f"/_thingsgraph/{route}", entry)[0] == 200
+    with closing(connect(url)) as connection:
+        assert [call(connection, url, document, operation=name)[0] for name, document in calls] == [200] * len(calls)
+
+
+def missed_expected(operation: str, missed: str, key: str) -> str:
+    return (
+        f"These {operation} calls did not carry what their answers expected:\n"
+        f"- request 1: {missed}\n"
+        f'Fix the code that sent them, or the "expected" of its "{key}" entry.'
+    )
+
+
+@MISSED_EXPECTED
 def test_the_standalone_servers_report_names_the_script_entry_whose_expected_a_call_missed(
     child: tuple[subprocess.Popen[str], str],
     route: str,
@@ -141,14 +161,8 @@ def test_the_standalone_servers_report_names_the_script_entry_whose_expected_a_c
     key: str,
 ) -> None:
     process, url = child
-    assert control(url, "POST", f"/_thingsgraph/{route}", entry)[0] == 200
-    with closing(connect(url)) as connection:
-        assert [call(connection, url, document, operation=name)[0] for name, document in calls] == [200] * len(calls)
-    failure = (
-        f"These {operation} calls did not carry what their answers expected:\n"
-        f"- request 1: {missed}\n"
-        f'Fix the code that sent them, or the "expected" of its "{key}" entry.'
-    )
+    miss_expected(url, route, entry, calls)
+    failure = missed_expected(operation, missed, key)
 
     assert control(url, "GET", "/_thingsgraph/report") == (200, {"failures": [failure]})
     process.send_signal(signal.SIGTERM)
@@ -156,6 +170,24 @@ def test_the_standalone_servers_report_names_the_script_entry_whose_expected_a_c
 
     assert process.returncode == 1
     assert stderr == failure + "\n"
+
+
+@MISSED_EXPECTED
+def test_the_command_lines_stub_names_the_script_entry_in_this_process_too(
+    route: str,
+    entry: dict[str, Any],
+    operation: str,
+    calls: list[tuple[str, dict[str, Any]]],
+    missed: str,
+    key: str,
+) -> None:
+    stub = _stub(StubOptions())
+    with ThingsGraphServer(stub) as server:
+        miss_expected(server.endpoint_url, route, entry, calls)
+        failure = missed_expected(operation, missed, key)
+
+        assert control(server.endpoint_url, "GET", "/_thingsgraph/report") == (200, {"failures": [failure]})
+    assert stub.failures() == [failure]
 
 
 def test_the_in_process_servers_report_names_the_python_options() -> None:
