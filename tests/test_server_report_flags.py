@@ -14,6 +14,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import closing
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -111,11 +112,38 @@ def test_the_standalone_servers_report_names_its_flags(child: tuple[subprocess.P
     assert stderr == "\n\n".join(expected(COMMAND_LINE)) + "\n"
 
 
-#: A script entry whose "expected" a call missed, the calls, what the report says was missed, and the entry's key
+@dataclass(frozen=True)
+class MissedExpected:
+    """A script entry (posted to ``route``) whose "expected" ``calls`` miss: the report names what was missed and
+    the entry by its script-file key."""
+
+    route: str
+    entry: dict[str, Any]
+    operation: str
+    calls: list[tuple[str, dict[str, Any]]]
+    missed: str
+    key: str
+
+    def miss(self, url: str) -> None:
+        """Script the entry through the control API, then make the calls: each is answered, and misses."""
+        assert control(url, "POST", f"/_thingsgraph/{self.route}", self.entry)[0] == 200
+        with closing(connect(url)) as connection:
+            statuses = [call(connection, url, document, operation=name)[0] for name, document in self.calls]
+        assert statuses == [200] * len(self.calls)
+
+    @property
+    def failure(self) -> str:
+        return (
+            f"These {self.operation} calls did not carry what their answers expected:\n"
+            f"- request 1: {self.missed}\n"
+            f'Fix the code that sent them, or the "expected" of its "{self.key}" entry.'
+        )
+
+
 MISSED_EXPECTED = pytest.mark.parametrize(
-    ("route", "entry", "operation", "calls", "missed", "key"),
+    "case",
     [
-        (
+        MissedExpected(
             "responses",
             {"operation": "SearchEntities", "expected": {"entityTypes": ["DEVICE"]}, "response": {"descriptions": []}},
             "SearchEntities",
@@ -123,7 +151,7 @@ MISSED_EXPECTED = pytest.mark.parametrize(
             'entityTypes: expected ["DEVICE"], got ["STATE"]',
             "responses",
         ),
-        (
+        MissedExpected(
             "upload-entity-definitions",
             {"uploadId": "u", "script": ["SUCCEEDED"], "expected": {"syncWithPublicNamespace": True}},
             "UploadEntityDefinitions",
@@ -132,62 +160,33 @@ MISSED_EXPECTED = pytest.mark.parametrize(
             "uploadEntityDefinitions",
         ),
     ],
+    ids=lambda case: case.route,
 )
-
-
-def miss_expected(url: str, route: str, entry: dict[str, Any], calls: list[tuple[str, dict[str, Any]]]) -> None:
-    """Script ``entry`` through the control API, then make ``calls``: each is answered, and misses what it expected."""
-    assert control(url, "POST", f"/_thingsgraph/{route}", entry)[0] == 200
-    with closing(connect(url)) as connection:
-        assert [call(connection, url, document, operation=name)[0] for name, document in calls] == [200] * len(calls)
-
-
-def missed_expected(operation: str, missed: str, key: str) -> str:
-    return (
-        f"These {operation} calls did not carry what their answers expected:\n"
-        f"- request 1: {missed}\n"
-        f'Fix the code that sent them, or the "expected" of its "{key}" entry.'
-    )
 
 
 @MISSED_EXPECTED
 def test_the_standalone_servers_report_names_the_script_entry_whose_expected_a_call_missed(
-    child: tuple[subprocess.Popen[str], str],
-    route: str,
-    entry: dict[str, Any],
-    operation: str,
-    calls: list[tuple[str, dict[str, Any]]],
-    missed: str,
-    key: str,
+    child: tuple[subprocess.Popen[str], str], case: MissedExpected
 ) -> None:
     process, url = child
-    miss_expected(url, route, entry, calls)
-    failure = missed_expected(operation, missed, key)
+    case.miss(url)
 
-    assert control(url, "GET", "/_thingsgraph/report") == (200, {"failures": [failure]})
+    assert control(url, "GET", "/_thingsgraph/report") == (200, {"failures": [case.failure]})
     process.send_signal(signal.SIGTERM)
     _, stderr = process.communicate(timeout=TIMEOUT)
 
     assert process.returncode == 1
-    assert stderr == failure + "\n"
+    assert stderr == case.failure + "\n"
 
 
 @MISSED_EXPECTED
-def test_the_command_lines_stub_names_the_script_entry_in_this_process_too(
-    route: str,
-    entry: dict[str, Any],
-    operation: str,
-    calls: list[tuple[str, dict[str, Any]]],
-    missed: str,
-    key: str,
-) -> None:
+def test_the_command_lines_stub_names_the_script_entry_in_this_process_too(case: MissedExpected) -> None:
     stub = _stub(StubOptions())
     with ThingsGraphServer(stub) as server:
-        miss_expected(server.endpoint_url, route, entry, calls)
-        failure = missed_expected(operation, missed, key)
+        case.miss(server.endpoint_url)
 
-        assert control(server.endpoint_url, "GET", "/_thingsgraph/report") == (200, {"failures": [failure]})
-    assert stub.failures() == [failure]
+        assert control(server.endpoint_url, "GET", "/_thingsgraph/report") == (200, {"failures": [case.failure]})
+    assert stub.failures() == [case.failure]
 
 
 def test_the_in_process_servers_report_names_the_python_options() -> None:
