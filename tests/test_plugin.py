@@ -6,6 +6,8 @@ import textwrap
 
 import pytest
 
+from pytest_thingsgraph._registry import active
+
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 HEADER = """
@@ -583,3 +585,41 @@ def test_a_stub_left_running_by_a_test_fails_it_and_is_stopped(pytester: pytest.
             "should outlive the test.",
         ]
     )
+
+
+def test_a_stub_left_running_is_reported_with_the_calls_it_answered_in_this_process_too(
+    pytester: pytest.Pytester,
+) -> None:
+    """The same in this process, where the inner session runs this process's plugin: the message, and the calls of
+    the stub left running under the failed test."""
+    make_tests(
+        pytester,
+        """
+        from pytest_thingsgraph import mock_thingsgraph
+
+        def test_starts_and_forgets():
+            mock_thingsgraph().start().add_upload("u", ["SUCCEEDED"])
+            client().get_upload_status(uploadId="u")
+
+        def test_after_is_not_answered():
+            with pytest.raises(StubError, match="no Things Graph stub is active"):
+                client().get_upload_status(uploadId="u")
+        """,
+    )
+
+    result = pytester.runpytest("-p", "no:randomly", "-p", "no:xdist")
+
+    result.assert_outcomes(passed=1, failed=1)
+    # where it started: the test above pins it (mutmut's trampoline adds a frame in this process, see MUTATION.md)
+    result.stdout.fnmatch_lines(
+        [
+            "*_ test_starts_and_forgets _*",
+            "The test left a Things Graph stub running: mock_thingsgraph() started at *. "
+            "It was stopped when the test ended, so no later test is answered by it. Stop it before the test ends "
+            "(call stop() on what started it, or use a with block or the decorator), or start it in a fixture if it "
+            "should outlive the test.",
+            "*- Things Graph calls -*",
+            "   1 GetUploadStatus 'u' us-east-1 200 SUCCEEDED",
+        ]
+    )
+    assert active() is None
