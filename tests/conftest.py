@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from helpers import AskedDelays, AsyncWaits
+from helpers import AskedDelays, AsyncWaits, still_clock_start
 from hypothesis import HealthCheck, settings
 from server_helpers import LIMIT
 
@@ -124,11 +124,13 @@ def no_sockets(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
 def async_waits(monkeypatch: pytest.MonkeyPatch) -> AsyncWaits:
     """Record, instead of waiting, every ``asyncio.sleep`` and every ``asyncio.wait_for`` with a timeout.
 
-    ``time.time()`` moves on by what was not waited, so aiobotocore's token bucket sees the time pass.
+    ``time.time()`` stands still but for what was not waited (from :func:`helpers.still_clock_start`), so
+    aiobotocore's token bucket sees that time pass and no other: what it makes wait does not hang on how fast a
+    loaded machine runs the test, nor on where in a second it starts.
     """
     seen = AsyncWaits()
     real_wait_for = asyncio.wait_for
-    real_time = time.time
+    start = still_clock_start()
 
     async def sleep(seconds: float, result: Any = None) -> Any:
         seen.sleeps.append(seconds)
@@ -144,7 +146,7 @@ def async_waits(monkeypatch: pytest.MonkeyPatch) -> AsyncWaits:
             awaitable.close()
         raise asyncio.TimeoutError  # as if the timeout passed
 
-    monkeypatch.setattr(time, "time", lambda: real_time() + seen.skipped)
+    monkeypatch.setattr(time, "time", lambda: start + seen.skipped)
     monkeypatch.setattr(asyncio, "sleep", sleep)
     monkeypatch.setattr(asyncio, "wait_for", wait_for)
     return seen

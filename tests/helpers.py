@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import math
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -175,6 +177,16 @@ class AsyncWaits:
     sleeps: list[object] = field(default_factory=list)
     timed_waits: list[float] = field(default_factory=list)
     skipped: float = 0.0  # seconds time.time() is moved on by the waits not waited
+
+
+def still_clock_start() -> float:
+    """Where a test's ``time.time()`` stands (moved on only by the waits it skips): a quarter into this second.
+
+    botocore's rate clocker (``retries/adaptive.py``) starts its first half-second bucket at the whole second, so a
+    first response read in a second's later half measures a send rate of 1.6 a second, and whether the token bucket
+    then waits hangs on the random retry delay; in the first half the measured rate is 0 and the bucket always waits.
+    """
+    return math.floor(time.time()) + 0.25
 
 
 class AskedDelays:

@@ -20,7 +20,7 @@ import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.config import Config
 from botocore.exceptions import CapacityNotAvailableError, ClientError
-from helpers import AskedDelays, AsyncWaits, aio_client, botocore_response, make_client
+from helpers import AskedDelays, AsyncWaits, aio_client, botocore_response, make_client, still_clock_start
 
 from pytest_thingsgraph import ServiceError, ThingsGraphStub, mock_thingsgraph
 
@@ -58,13 +58,13 @@ def _asking_module() -> str:
 def waits(monkeypatch: pytest.MonkeyPatch) -> Waits:
     """Record, instead of waiting, every ``time.sleep`` and every timed ``Condition.wait`` of this thread.
 
-    ``time.time()`` stands still but for what was not waited, so botocore's token bucket sees that time pass
-    and no other: what it makes wait does not hang on how fast a loaded machine runs the test.
+    ``time.time()`` stands still but for what was not waited (from :func:`helpers.still_clock_start`), so
+    botocore's token bucket sees that time pass and no other: what it makes wait does not hang on how fast a loaded
+    machine runs the test, nor on where in a second it starts.
     """
     seen = Waits()
     test_thread = threading.get_ident()
     real_wait = threading.Condition.wait
-    real_time = time.time
 
     def sleep(seconds: float) -> None:
         seen.sleeps.append((seconds, _asking_module()))
@@ -77,7 +77,7 @@ def waits(monkeypatch: pytest.MonkeyPatch) -> Waits:
             return False  # as if the timeout passed
         return real_wait(condition, timeout)
 
-    start = real_time()
+    start = still_clock_start()
     monkeypatch.setattr(time, "time", lambda: start + seen.skipped)
     monkeypatch.setattr(time, "sleep", sleep)
     monkeypatch.setattr(threading.Condition, "wait", wait)
