@@ -11,12 +11,11 @@ import os
 import socket
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from helpers import AskedDelays, AsyncWaits, still_clock_start
+from helpers import AskedDelays, AsyncWaits, stand_clock_still
 from hypothesis import HealthCheck, settings
 from server_helpers import LIMIT
 
@@ -124,13 +123,11 @@ def no_sockets(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
 def async_waits(monkeypatch: pytest.MonkeyPatch) -> AsyncWaits:
     """Record, instead of waiting, every ``asyncio.sleep`` and every ``asyncio.wait_for`` with a timeout.
 
-    ``time.time()`` stands still but for what was not waited (from :func:`helpers.still_clock_start`), so
-    aiobotocore's token bucket sees that time pass and no other: what it makes wait does not hang on how fast a
-    loaded machine runs the test, nor on where in a second it starts.
+    ``time.time()`` stands still but for what was not waited (:func:`helpers.stand_clock_still`), so aiobotocore's
+    token bucket sees that time pass and no other.
     """
     seen = AsyncWaits()
     real_wait_for = asyncio.wait_for
-    start = still_clock_start()
 
     async def sleep(seconds: float, result: Any = None) -> Any:
         seen.sleeps.append(seconds)
@@ -146,7 +143,7 @@ def async_waits(monkeypatch: pytest.MonkeyPatch) -> AsyncWaits:
             awaitable.close()
         raise asyncio.TimeoutError  # as if the timeout passed
 
-    monkeypatch.setattr(time, "time", lambda: start + seen.skipped)
+    stand_clock_still(monkeypatch, seen)
     monkeypatch.setattr(asyncio, "sleep", sleep)
     monkeypatch.setattr(asyncio, "wait_for", wait_for)
     return seen

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import boto3
 import botocore.session
@@ -179,14 +179,23 @@ class AsyncWaits:
     skipped: float = 0.0  # seconds time.time() is moved on by the waits not waited
 
 
-def still_clock_start() -> float:
-    """Where a test's ``time.time()`` stands (moved on only by the waits it skips): a quarter into this second.
+class Skips(Protocol):
+    """A record of waits not waited (:class:`AsyncWaits`, ``test_adaptive.Waits``)."""
 
-    botocore's rate clocker (``retries/adaptive.py``) starts its first half-second bucket at the whole second, so a
-    first response read in a second's later half measures a send rate of 1.6 a second, and whether the token bucket
-    then waits hangs on the random retry delay; in the first half the measured rate is 0 and the bucket always waits.
+    skipped: float  # seconds time.time() is moved on by the waits not waited
+
+
+def stand_clock_still(monkeypatch: pytest.MonkeyPatch, seen: Skips) -> None:
+    """Make ``time.time()`` stand still a quarter into this second, moved on only by the waits ``seen`` skipped.
+
+    A token bucket then sees that time pass and no other, so what it makes wait does not hang on how fast a loaded
+    machine runs the test. The quarter: botocore's rate clocker (``retries/adaptive.py``) starts its first
+    half-second bucket at the whole second, so a first response read in a second's later half measures a send rate
+    of 1.6 a second, and whether the bucket then waits hangs on the random retry delay; in the first half the
+    measured rate is 0 and the bucket always waits.
     """
-    return math.floor(time.time()) + 0.25
+    start = math.floor(time.time()) + 0.25
+    monkeypatch.setattr(time, "time", lambda: start + seen.skipped)
 
 
 class AskedDelays:

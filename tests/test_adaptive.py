@@ -20,7 +20,7 @@ import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.config import Config
 from botocore.exceptions import CapacityNotAvailableError, ClientError
-from helpers import AskedDelays, AsyncWaits, aio_client, botocore_response, make_client, still_clock_start
+from helpers import AskedDelays, AsyncWaits, aio_client, botocore_response, make_client, stand_clock_still
 
 from pytest_thingsgraph import ServiceError, ThingsGraphStub, mock_thingsgraph
 
@@ -58,9 +58,8 @@ def _asking_module() -> str:
 def waits(monkeypatch: pytest.MonkeyPatch) -> Waits:
     """Record, instead of waiting, every ``time.sleep`` and every timed ``Condition.wait`` of this thread.
 
-    ``time.time()`` stands still but for what was not waited (from :func:`helpers.still_clock_start`), so
-    botocore's token bucket sees that time pass and no other: what it makes wait does not hang on how fast a loaded
-    machine runs the test, nor on where in a second it starts.
+    ``time.time()`` stands still but for what was not waited (:func:`helpers.stand_clock_still`), so botocore's
+    token bucket sees that time pass and no other.
     """
     seen = Waits()
     test_thread = threading.get_ident()
@@ -77,8 +76,7 @@ def waits(monkeypatch: pytest.MonkeyPatch) -> Waits:
             return False  # as if the timeout passed
         return real_wait(condition, timeout)
 
-    start = still_clock_start()
-    monkeypatch.setattr(time, "time", lambda: start + seen.skipped)
+    stand_clock_still(monkeypatch, seen)
     monkeypatch.setattr(time, "sleep", sleep)
     monkeypatch.setattr(threading.Condition, "wait", wait)
     return seen

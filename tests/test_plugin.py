@@ -21,6 +21,13 @@ def client(region="us-east-1"):
 """
 
 
+LEFT_RUNNING = (
+    "The test left a Things Graph stub running: mock_thingsgraph() started at {where}. It was stopped when the test "
+    "ended, so no later test is answered by it. Stop it before the test ends (call stop() on what started it, or use a "
+    "with block or the decorator), or start it in a fixture if it should outlive the test."
+)
+
+
 def make_tests(pytester: pytest.Pytester, body: str, **files: str) -> None:
     pytester.makepyfile(test_inner=HEADER + textwrap.dedent(body), **files)
 
@@ -579,10 +586,7 @@ def test_a_stub_left_running_by_a_test_fails_it_and_is_stopped(pytester: pytest.
     result.stdout.fnmatch_lines(
         [
             "*_ test_1_starts_and_forgets _*",
-            f"The test left a Things Graph stub running: mock_thingsgraph() started at {pytester.path / 'test_inner.py'}:{line}. "
-            "It was stopped when the test ended, so no later test is answered by it. Stop it before the test ends "
-            "(call stop() on what started it, or use a with block or the decorator), or start it in a fixture if it "
-            "should outlive the test.",
+            LEFT_RUNNING.format(where=f"{pytester.path / 'test_inner.py'}:{line}"),
         ]
     )
 
@@ -614,10 +618,7 @@ def test_a_stub_left_running_is_reported_with_the_calls_it_answered_in_this_proc
     result.stdout.fnmatch_lines(
         [
             "*_ test_starts_and_forgets _*",
-            "The test left a Things Graph stub running: mock_thingsgraph() started at *. "
-            "It was stopped when the test ended, so no later test is answered by it. Stop it before the test ends "
-            "(call stop() on what started it, or use a with block or the decorator), or start it in a fixture if it "
-            "should outlive the test.",
+            LEFT_RUNNING.format(where="*"),
             "*- Things Graph calls -*",
             "   1 GetUploadStatus 'u' us-east-1 200 SUCCEEDED",
         ]
